@@ -1,0 +1,48 @@
+# The book's commands. On a fresh machine with Python 3.11, `make book` and `make test` do
+# all set-up themselves: the first run creates .venv and installs everything into it.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
+PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
+
+.PHONY: help install book book-clean test test-fast sync clean
+
+help:
+	@echo "make book   build the site into _build/html (executes notebooks, cached)"
+	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
+	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
+	@echo "make clean  remove _build (the site and the execution cache)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[book]'
+	touch $@
+
+install: $(STAMP)
+
+# Warnings are errors (-W, with --keep-going to report them all); a failing cell fails the
+# build (execute.raise_on_error in _config.yml). Unchanged notebooks come from the cache.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# From scratch, as CI builds: an unchanged page that failed before is not re-read otherwise.
+book-clean: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests book $(PYTEST_NB)
+
+# Only the fast tests (no notebook execution), for editing helpers.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -n 2
+
+sync: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py
+
+clean:
+	rm -rf _build
