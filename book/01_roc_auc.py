@@ -38,11 +38,17 @@
 # ## Setup
 
 # %%
-try:
-    import helpers
-except ModuleNotFoundError:  # Colab and other fresh kernels: install the book's helpers
-    # # %pip install -q "git+https://github.com/mlbook-org/executable-ml-lectures"
-    import helpers
+import importlib.util
+import subprocess
+import sys
+
+# On Colab or Binder, install the book's helpers package from its repository.
+if importlib.util.find_spec("helpers") is None:
+    REPO = "https://github.com/mlbook-org/executable-ml-lectures"
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.check_call([*pip, f"git+{REPO}"])
+
+import helpers
 
 profile = helpers.setup()
 
@@ -78,12 +84,14 @@ print(f"{len(scores)} samples: {n_pos} positive, {n_neg} negative")
 
 # %%
 order = np.argsort(-scores, kind="stable")
-rows = [{"threshold": np.inf, "label": None, "TP": 0, "FP": 0}]
+rows = [{"threshold": np.inf, "label": "", "TP": 0, "FP": 0}]
 tp = fp = 0
 for i in order:
     tp += labels[i] == 1
     fp += labels[i] == 0
-    rows.append({"threshold": scores[i], "label": labels[i], "TP": tp, "FP": fp})
+    rows.append(
+        {"threshold": scores[i], "label": labels[i], "TP": tp, "FP": fp}
+    )
 
 table = pd.DataFrame(rows)
 table["TPR"] = table["TP"] / n_pos
@@ -100,14 +108,35 @@ table
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 5))
-ax.plot(table["FPR"], table["TPR"], "-o", color=helpers.plots.POSITIVE, label="ROC of the sample")
-ax.fill_between(table["FPR"], table["TPR"], step=None, alpha=0.15, color=helpers.plots.POSITIVE)
+ax.plot(
+    table["FPR"],
+    table["TPR"],
+    "-o",
+    color=helpers.plots.POSITIVE,
+    label="ROC of the sample",
+)
+ax.fill_between(
+    table["FPR"],
+    table["TPR"],
+    alpha=0.15,
+    color=helpers.plots.POSITIVE,
+)
 for _, row in table.iloc[1:].iterrows():
-    ax.annotate(f"{row.threshold:.2f}", (row.FPR, row.TPR), textcoords="offset points",
-                xytext=(6, -10), fontsize=8)
+    ax.annotate(
+        f"{row.threshold:.2f}",
+        (row.FPR, row.TPR),
+        textcoords="offset points",
+        xytext=(6, -10),
+        fontsize=8,
+    )
 ax.plot([0, 1], [0, 1], "--", color="grey", label="random guessing (AUC 0.5)")
-ax.set(xlabel="False positive rate (FPR)", ylabel="True positive rate (TPR)",
-       title="ROC curve drawn threshold by threshold", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+ax.set(
+    xlabel="False positive rate (FPR)",
+    ylabel="True positive rate (TPR)",
+    title="ROC curve drawn threshold by threshold",
+    xlim=(-0.02, 1.02),
+    ylim=(-0.02, 1.02),
+)
 ax.set_aspect("equal")
 ax.legend(loc="lower right")
 plt.show()
@@ -118,9 +147,10 @@ plt.show()
 # staircase, the "up" steps have zero width and add nothing; each "right" step adds a
 # rectangle whose height is the TPR reached so far.
 
+
 # %%
 def trapezoid_auc(fpr, tpr):
-    """Area under the points (fpr[i], tpr[i]), joined by straight lines, written out."""
+    """Area under the points (fpr[i], tpr[i]) joined by straight lines."""
     area = 0.0
     for i in range(1, len(fpr)):
         area += (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2
@@ -141,8 +171,15 @@ print(f"AUC by hand: {auc_by_hand:.4f}")
 # %%
 fpr, tpr, thresholds = roc_curve(labels, scores, drop_intermediate=False)
 auc_sklearn = roc_auc_score(labels, scores)
-comparison = pd.DataFrame({"threshold": thresholds, "FPR (sklearn)": fpr, "TPR (sklearn)": tpr,
-                           "FPR (ours)": table["FPR"], "TPR (ours)": table["TPR"]})
+comparison = pd.DataFrame(
+    {
+        "threshold": thresholds,
+        "FPR (sklearn)": fpr,
+        "TPR (sklearn)": tpr,
+        "FPR (ours)": table["FPR"],
+        "TPR (ours)": table["TPR"],
+    }
+)
 print(f"AUC: by hand {auc_by_hand:.4f}, roc_auc_score {auc_sklearn:.4f}")
 comparison
 
@@ -152,7 +189,9 @@ comparison
 
 # %% tags=["remove-cell"]
 # Checks: the hand computation equals scikit-learn's, point for point and in area.
-assert np.array_equal(fpr, table["FPR"].to_numpy()) and np.array_equal(tpr, table["TPR"].to_numpy())
+assert np.array_equal(fpr, table["FPR"].to_numpy()) and np.array_equal(
+    tpr, table["TPR"].to_numpy()
+)
 assert np.array_equal(thresholds[1:], np.sort(scores)[::-1])
 assert auc_by_hand == auc_sklearn == 0.8, (auc_by_hand, auc_sklearn)
 
@@ -164,32 +203,42 @@ assert auc_by_hand == auc_sklearn == 0.8, (auc_by_hand, auc_sklearn)
 # 5 × 5 = 25 positive-negative pairs; a pair counts 1 when the positive is ranked above the
 # negative, 0 when below, and ½ when the scores are tied (a coin flip would order them).
 
+
 # %%
 def pair_count_auc(labels, scores):
-    """Fraction of positive-negative pairs ordered correctly; ties count one half."""
+    """Fraction of positive-negative pairs ranked correctly; ties count ½."""
     pos, neg = scores[labels == 1], scores[labels == 0]
-    diff = pos[:, None] - neg[None, :]  # one entry per (positive, negative) pair
+    diff = (
+        pos[:, None] - neg[None, :]
+    )  # one entry per (positive, negative) pair
     return ((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size
 
 
 pos, neg = scores[labels == 1], scores[labels == 0]
-wins = pd.DataFrame((pos[:, None] > neg[None, :]).astype(int),
-                    index=[f"pos {s:.2f}" for s in pos], columns=[f"neg {s:.2f}" for s in neg])
-print(f"pairs ordered correctly: {wins.to_numpy().sum()} of {wins.size} "
-      f"-> AUC = {pair_count_auc(labels, scores):.4f}")
+wins = pd.DataFrame(
+    (pos[:, None] > neg[None, :]).astype(int),
+    index=[f"pos {s:.2f}" for s in pos],
+    columns=[f"neg {s:.2f}" for s in neg],
+)
+print(
+    f"pairs ordered correctly: {wins.to_numpy().sum()} of {wins.size} "
+    f"-> AUC = {pair_count_auc(labels, scores):.4f}"
+)
 wins
 
 # %% [markdown]
 # Each row of the table is one positive sample; its row sum is the number of negatives scored
-# below it. The only mistakes are the negative at 0.78 (above two positives) and the positive
-# at 0.42 (below three negatives): 20 of 25 pairs are right, AUC = 0.80 again.
+# below it. There are five zeros: the negative at 0.78 is scored above three positives (0.66,
+# 0.60 and 0.42), and the positive at 0.42 is also below the negatives at 0.55 and 0.43. So 20
+# of 25 pairs are right: AUC = 0.80 again.
 #
 # This count is the Mann-Whitney U statistic of the two groups of scores, divided by the
 # number of pairs, which is why AUC is also called the *concordance* or *c statistic*.
 
 # %%
 u_statistic = mannwhitneyu(pos, neg).statistic
-print(f"Mann-Whitney U = {u_statistic}, U / (n_pos * n_neg) = {u_statistic / (n_pos * n_neg):.4f}")
+print(f"Mann-Whitney U = {u_statistic}")
+print(f"U / (n_pos * n_neg) = {u_statistic / (n_pos * n_neg):.4f}")
 
 # %% [markdown]
 # **Ties.** Real classifiers produce tied scores (a decision tree gives the same probability to
@@ -199,21 +248,39 @@ print(f"Mann-Whitney U = {u_statistic}, U / (n_pos * n_neg) = {u_statistic / (n_
 # decimal only, which creates ties, and we compute the AUC three ways.
 
 # %%
-tied_scores = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4])  # one decimal
+tied_scores = np.array(
+    [0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4]
+)  # one decimal
 fpr_t, tpr_t, thr_t = roc_curve(labels, tied_scores, drop_intermediate=False)
 auc_tied = {
     "trapezoid rule": trapezoid_auc(fpr_t, tpr_t),
     "pair count": pair_count_auc(labels, tied_scores),
     "roc_auc_score": roc_auc_score(labels, tied_scores),
 }
-print({name: round(value, 4) for name, value in auc_tied.items()})
+for method, value in auc_tied.items():
+    print(f"{method:>14}: AUC {value:.4f}")
 
 fig, ax = plt.subplots(figsize=(5, 5))
-ax.plot(fpr, tpr, "-o", color="grey", alpha=0.6, label=f"original scores (AUC {auc_sklearn:.2f})")
-ax.plot(fpr_t, tpr_t, "-o", color=helpers.plots.POSITIVE,
-        label=f"one decimal, with ties (AUC {auc_tied['pair count']:.2f})")
-ax.set(xlabel="False positive rate", ylabel="True positive rate",
-       title="Tied scores give diagonal steps")
+ax.plot(
+    fpr,
+    tpr,
+    "-o",
+    color="grey",
+    alpha=0.6,
+    label=f"original scores (AUC {auc_sklearn:.2f})",
+)
+ax.plot(
+    fpr_t,
+    tpr_t,
+    "-o",
+    color=helpers.plots.POSITIVE,
+    label=f"one decimal, with ties (AUC {auc_tied['pair count']:.2f})",
+)
+ax.set(
+    xlabel="False positive rate",
+    ylabel="True positive rate",
+    title="Tied scores give diagonal steps",
+)
 ax.set_aspect("equal")
 ax.legend(loc="lower right")
 plt.show()
@@ -223,8 +290,8 @@ plt.show()
 # negative at 0.6, and the positive at 0.4 with three negatives. They give 1 + 1 + 3 = 5
 # half-pairs, and the curve's diagonal steps are where they sit. Counting: 5 + 4.5 + 4 + 3.5 +
 # 1.5 = 18.5 of 25 pairs, AUC = 0.74. All three methods agree, because they are the same
-# computation done in different orders. (Ties at the same class, like the two negatives at 0.4,
-# do not matter: they only merge two steps in the same direction.)
+# computation done in different orders. (Ties within one class, like the three negatives at
+# 0.4 among themselves, do not matter: they only merge steps in the same direction.)
 
 # %% tags=["remove-cell"]
 # Checks: the pair count equals the trapezoid rule and scikit-learn, with and without ties.
@@ -256,30 +323,42 @@ from sklearn.preprocessing import StandardScaler
 
 data = load_breast_cancer()
 X, y = data.data, 1 - data.target  # 1 = malignant (the positive class)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
-                                                    random_state=0)
-print(f"breast cancer (scikit-learn bundled, full set): {len(y)} samples, {X.shape[1]} features, "
-      f"{y.mean():.0%} malignant; train {len(y_train)}, test {len(y_test)}")
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
+print(
+    f"breast cancer (scikit-learn's bundled copy, full set): {len(y)} "
+    f"samples, {X.shape[1]} features, {y.mean():.0%} malignant; "
+    f"train {len(y_train)}, test {len(y_test)}"
+)
 
 models = {
-    "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-    "5-nearest neighbours": make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)),
+    "logistic regression": make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=1000)
+    ),
+    "5-nearest neighbours": make_pipeline(
+        StandardScaler(), KNeighborsClassifier(n_neighbors=5)
+    ),
     "Gaussian naive Bayes": GaussianNB(),
 }
-test_scores = {name: model.fit(X_train, y_train).predict_proba(X_test)[:, 1]
-               for name, model in models.items()}
+test_scores = {
+    name: model.fit(X_train, y_train).predict_proba(X_test)[:, 1]
+    for name, model in models.items()
+}
 test_auc = {name: roc_auc_score(y_test, s) for name, s in test_scores.items()}
 pd.Series(test_auc, name="test AUC").round(4).to_frame()
 
 # %%
-from sklearn.metrics import RocCurveDisplay
-
 fig, ax = plt.subplots(figsize=(5.5, 5.5))
 for name, s in test_scores.items():
-    RocCurveDisplay.from_predictions(y_test, s, name=name, ax=ax)
+    fpr_m, tpr_m, _ = roc_curve(y_test, s)
+    ax.plot(fpr_m, tpr_m, label=f"{name} (AUC {test_auc[name]:.3f})")
 ax.plot([0, 1], [0, 1], "--", color="grey", label="random guessing")
-ax.set(xlabel="False positive rate (benign flagged)", ylabel="True positive rate (malignant caught)",
-       title="Breast cancer test set: three classifiers")
+ax.set(
+    xlabel="False positive rate (benign flagged)",
+    ylabel="True positive rate (malignant caught)",
+    title="Breast cancer test set: three classifiers",
+)
 ax.legend(loc="lower right")
 plt.show()
 
@@ -301,27 +380,31 @@ plt.show()
 # %%
 required_tpr = 0.98
 model = models["logistic regression"]
-oof_scores = cross_val_predict(model, X_train, y_train, cv=5, method="predict_proba")[:, 1]
+oof_scores = cross_val_predict(
+    model, X_train, y_train, cv=5, method="predict_proba"
+)[:, 1]
 fpr_oof, tpr_oof, thr_oof = roc_curve(y_train, oof_scores)
 
-# The highest threshold that reaches the required TPR gives the fewest false positives.
+# The highest threshold that reaches the TPR has the fewest false positives.
 k = np.argmax(tpr_oof >= required_tpr)
 threshold = thr_oof[k]
-print(f"chosen on training OOF scores: threshold {threshold:.3f} "
-      f"(TPR {tpr_oof[k]:.3f}, FPR {fpr_oof[k]:.3f})")
+print(
+    f"chosen on training OOF scores: threshold {threshold:.3f} "
+    f"(TPR {tpr_oof[k]:.3f}, FPR {fpr_oof[k]:.3f})"
+)
 
 
-
-def rates(y_true, predicted_positive):
-    """(TPR, FPR) of hard decisions."""
-    return predicted_positive[y_true == 1].mean(), predicted_positive[y_true == 0].mean()
+def rates(y_true, positive):
+    """(TPR, FPR) of hard decisions (`positive` is a boolean array)."""
+    return positive[y_true == 1].mean(), positive[y_true == 0].mean()
 
 
 lr_test = test_scores["logistic regression"]
 test_tpr, test_fpr = rates(y_test, lr_test >= threshold)
 default_tpr, default_fpr = rates(y_test, lr_test >= 0.5)
-print(f"on the test set, threshold {threshold:.3f}: TPR {test_tpr:.3f}, FPR {test_fpr:.3f}")
-print(f"on the test set, threshold 0.5:   TPR {default_tpr:.3f}, FPR {default_fpr:.3f}")
+print("on the test set:")
+print(f"  threshold {threshold:.3f}: TPR {test_tpr:.3f}, FPR {test_fpr:.3f}")
+print(f"  threshold 0.5:   TPR {default_tpr:.3f}, FPR {default_fpr:.3f}")
 
 # %% [markdown]
 # The chosen threshold is far below the default 0.5: to catch almost every malignant tumour we
@@ -357,18 +440,38 @@ lr_fpr, lr_tpr, _ = roc_curve(y_test, lr_test)
 
 
 def show_operating_point(threshold=0.5):
-    """The logistic-regression test ROC with the point for `threshold`, and its confusion matrix."""
+    """Test ROC with the point for `threshold`, and the confusion matrix."""
     pred = (lr_test >= threshold).astype(int)
     point_tpr, point_fpr = rates(y_test, pred)
     fig, (ax_roc, ax_cm) = plt.subplots(1, 2, figsize=(10, 4.2))
-    ax_roc.plot(lr_fpr, lr_tpr, color=helpers.plots.NEGATIVE, label="logistic regression (test)")
-    ax_roc.plot(point_fpr, point_tpr, "o", ms=11, color=helpers.plots.POSITIVE,
-                label=f"threshold {threshold:.2f}: TPR {point_tpr:.2f}, FPR {point_fpr:.2f}")
-    ax_roc.set(xlabel="False positive rate", ylabel="True positive rate",
-               title="Operating point on the ROC curve")
+    ax_roc.plot(
+        lr_fpr,
+        lr_tpr,
+        color=helpers.plots.NEGATIVE,
+        label="logistic regression (test)",
+    )
+    ax_roc.plot(
+        point_fpr,
+        point_tpr,
+        "o",
+        ms=11,
+        color=helpers.plots.POSITIVE,
+        label=f"t = {threshold:.2f}: TPR {point_tpr:.2f}, FPR {point_fpr:.2f}",
+    )
+    ax_roc.set(
+        xlabel="False positive rate",
+        ylabel="True positive rate",
+        title="Operating point on the ROC curve",
+    )
     ax_roc.legend(loc="lower right")
-    ConfusionMatrixDisplay.from_predictions(y_test, pred, display_labels=["benign", "malignant"],
-                                            ax=ax_cm, colorbar=False, cmap="Blues")
+    ConfusionMatrixDisplay.from_predictions(
+        y_test,
+        pred,
+        display_labels=["benign", "malignant"],
+        ax=ax_cm,
+        colorbar=False,
+        cmap="Blues",
+    )
     ax_cm.set_title(f"Test confusion matrix at threshold {threshold:.2f}")
     ax_cm.grid(False)
     plt.show()
@@ -382,9 +485,15 @@ show_operating_point(threshold)
 # the notebook to use it.
 
 # %% tags=["remove-output"]
-slider = widgets.FloatSlider(value=round(float(threshold), 2), min=0.0, max=1.0, step=0.01,
-                             description="threshold", continuous_update=False)
-widgets.interact(show_operating_point, threshold=slider);
+slider = widgets.FloatSlider(
+    value=round(float(threshold), 2),
+    min=0.0,
+    max=1.0,
+    step=0.01,
+    description="threshold",
+    continuous_update=False,
+)
+display(widgets.interactive(show_operating_point, threshold=slider))
 
 # %% [markdown]
 # Moving the threshold up walks the point down the curve towards (0, 0): fewer false alarms,

@@ -52,7 +52,7 @@ def test_notebook_conventions(path: Path):
     assert "Run time" in first.source, "the header states the expected run time"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "helpers.setup(" in code[0].source, "the first code cell calls helpers.setup()"
-    install = re.search(r'pip install -q "git\+(\S+)"', code[0].source)
+    install = re.search(r'REPO = "(\S+)"', code[0].source)
     assert install and install.group(1) == CONFIG["repository"]["url"], (
         "the Colab install line must use _config.yml's repository url")
     checks = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
