@@ -7,12 +7,13 @@ STAMP  := $(VENV)/.installed
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install book book-clean test test-fast sync clean
+.PHONY: help install book book-clean test test-fast sync bench clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
 	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
+	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make clean  remove _build (the site and the execution cache)"
 
 $(STAMP): pyproject.toml
@@ -43,6 +44,9 @@ test-fast: $(STAMP)
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench_notebooks.py
 
 clean:
 	rm -rf _build
