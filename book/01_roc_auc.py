@@ -434,6 +434,7 @@ assert test_tpr >= required_tpr - 0.05, test_tpr
 
 # %%
 import ipywidgets as widgets
+from IPython.display import display
 from sklearn.metrics import ConfusionMatrixDisplay
 
 lr_fpr, lr_tpr, _ = roc_curve(y_test, lr_test)
