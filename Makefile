@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install book book-clean test test-fast sync bench bench-data clean
+.PHONY: help install data book book-clean test test-fast sync bench bench-data clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
@@ -26,17 +26,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Offline data that comes from Debian rather than PyPI: Fashion-MNIST's canonical files.
+# Installed when apt is usable (root, or password-less sudo); otherwise the loader downloads
+# the files on first use (and says so if it cannot).
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+data:
+	@if [ ! -d $(FASHION_DIR) ] && command -v apt-get >/dev/null; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo -n"; \
+	  echo "installing Debian package dataset-fashion-mnist (Fashion-MNIST, offline)"; \
+	  $$sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+	  || { $$sudo apt-get update -q >/dev/null 2>&1 && $$sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
+	  || echo "could not install dataset-fashion-mnist; Fashion-MNIST will be downloaded on first use"; \
+	fi
+
 # Warnings are errors (-W, with --keep-going to report them all); a failing cell fails the
 # build (execute.raise_on_error in _config.yml). Unchanged notebooks come from the cache.
-book: $(STAMP)
+book: $(STAMP) data
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # From scratch, as CI builds: an unchanged page that failed before is not re-read otherwise.
-book-clean: $(STAMP)
+book-clean: $(STAMP) data
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 
-test: $(STAMP)
+test: $(STAMP) data
 	$(BIN)/python -m pytest tests book $(PYTEST_NB)
 
 # Only the fast tests (no notebook execution), for editing helpers.

@@ -304,18 +304,18 @@ g1, g2 = np.meshgrid(np.linspace(-1.5, 3, 300), np.linspace(-1.5, 2, 300))
 grid_loss = loss(np.stack([g1, g2], axis=-1))
 balls = {"L2 (q = 2)": 2.0, "L1 (q = 1)": 1.0, "L0.5 (q = 0.5)": 0.5}
 
+
+def draw_loss_contours(ax):
+    """The loss's elliptical contours, in grey."""
+    levels = np.geomspace(0.05, 12, 12)
+    ax.contour(g1, g2, grid_loss, levels=levels, cmap="Greys", linewidths=0.7)
+
+
 fig, axes = plt.subplots(1, 3, figsize=(12, 4), sharey=True)
 for ax, (name, q) in zip(axes, balls.items()):
     t = 1.0
     w_opt = constrained_optimum(q, t)
-    ax.contour(
-        g1,
-        g2,
-        grid_loss,
-        levels=np.geomspace(0.05, 12, 12),
-        cmap="Greys",
-        linewidths=0.8,
-    )
+    draw_loss_contours(ax)
     edge = ball_boundary(q, t)
     ax.fill(edge[:, 0], edge[:, 1], alpha=0.3, color="C3")
     ax.contour(
@@ -344,14 +344,7 @@ plt.show()
 # %%
 budgets = np.linspace(2.3, 0.05, 60)
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
-ax.contour(
-    g1,
-    g2,
-    grid_loss,
-    levels=np.geomspace(0.05, 12, 12),
-    cmap="Greys",
-    linewidths=0.6,
-)
+draw_loss_contours(ax)
 for name, q in balls.items():
     track = np.array([constrained_optimum(q, t) for t in budgets])
     ax.plot(track[:, 0], track[:, 1], ".-", ms=3, label=name)
