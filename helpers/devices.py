@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
 from typing import Iterator
@@ -99,17 +100,80 @@ def import_keras() -> ModuleType:
     return keras
 
 
-def keras_report(keras: ModuleType) -> str:
-    """One line naming the Keras version, backend and the accelerators the backend sees."""
+def backend_gpus(keras: ModuleType) -> int:
+    """How many GPUs the Keras backend can use."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf  # noqa: PLC0415
 
-        gpus = len(tf.config.list_physical_devices("GPU"))
-        return f"Keras {keras.__version__} on TensorFlow {tf.__version__}, {gpus} GPU(s)"
+        return len(tf.config.list_physical_devices("GPU"))
     if backend == "jax":
         import jax  # noqa: PLC0415
 
-        gpus = sum(d.platform == "gpu" for d in jax.devices())
-        return f"Keras {keras.__version__} on JAX {jax.__version__}, {gpus} GPU(s)"
-    return f"Keras {keras.__version__} on {backend}"
+        return sum(d.platform == "gpu" for d in jax.devices())
+    if backend == "torch":
+        import torch  # noqa: PLC0415
+
+        return torch.cuda.device_count()
+    return 0
+
+
+def keras_report(keras: ModuleType) -> str:
+    """One line naming the Keras version, backend and the accelerators the backend sees."""
+    backend = keras.backend.backend()
+    framework = sys.modules.get({"tensorflow": "tensorflow", "jax": "jax",
+                                 "torch": "torch"}.get(backend, ""), None)
+    version = f" {framework.__version__}" if framework is not None else ""
+    return f"Keras {keras.__version__} on {backend}{version}, {backend_gpus(keras)} GPU(s)"
+
+
+@dataclass(frozen=True)
+class Acceleration:
+    """The speed switches in force: mixed precision (float16 compute) and XLA compilation."""
+
+    mixed_precision: bool
+    xla: bool
+
+    def compile_kwargs(self) -> dict[str, bool]:
+        """Arguments for ``model.compile`` that apply the XLA switch."""
+        return {"jit_compile": self.xla}
+
+    def __str__(self) -> str:
+        on = lambda flag: "on" if flag else "off"  # noqa: E731
+        return f"mixed precision {on(self.mixed_precision)}, XLA {on(self.xla)}"
+
+
+def _env_flag(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in ("0", "false", "off", "no"):
+        return False
+    raise ValueError(f"{name}={value!r}: use 1 or 0")
+
+
+def configure_acceleration(mixed_precision: bool | None = None,
+                           xla: bool | None = None) -> Acceleration:
+    """Switch mixed precision and XLA on where they help (a GPU) and off where they hurt (CPU).
+
+    Each switch is, in order: the argument, the environment variable
+    ``HELPERS_MIXED_PRECISION`` / ``HELPERS_XLA`` (1 or 0), or on exactly when the backend sees
+    a GPU. Mixed precision is set as Keras' global dtype policy (models built afterwards use
+    it); XLA is applied per model with ``model.compile(..., **acc.compile_kwargs())``. On
+    TensorFlow GPUs, memory growth is enabled so that one notebook does not hold all memory.
+    """
+    keras = import_keras()
+    gpu = backend_gpus(keras) > 0
+    mp = mixed_precision if mixed_precision is not None else _env_flag("HELPERS_MIXED_PRECISION")
+    jit = xla if xla is not None else _env_flag("HELPERS_XLA")
+    acc = Acceleration(gpu if mp is None else mp, gpu if jit is None else jit)
+    keras.mixed_precision.set_global_policy("mixed_float16" if acc.mixed_precision else "float32")
+    if gpu and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # noqa: PLC0415
+
+        for device in tf.config.list_physical_devices("GPU"):
+            with contextlib.suppress(RuntimeError):  # already initialised: too late, harmless
+                tf.config.experimental.set_memory_growth(device, True)
+    return acc

@@ -1,0 +1,160 @@
+"""Training utilities for Keras models: timing, learning curves, live plots.
+
+Everything here is a plain Keras callback or a plot of a ``History``: a notebook shows
+``model.fit(..., callbacks=[EpochTimer()])`` and a student sees exactly what runs. Importing
+this module imports Keras (quietly, see :func:`helpers.devices.import_keras`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from helpers.devices import import_keras
+
+keras = import_keras()
+
+
+def _as_dict(history: Any) -> dict[str, list[float]]:
+    """The per-epoch logs of a ``History``, or a mapping of lists, as a plain dict."""
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping) or not logs:
+        raise TypeError("expected a keras History (the return value of model.fit) or a dict "
+                        f"of per-epoch lists, got {type(history).__name__}")
+    return {key: list(values) for key, values in logs.items()}
+
+
+def plot_learning_curves(history: Any, metrics: Sequence[str] | None = None, *, axes=None,
+                         title: str = ""):
+    """Plot training and validation curves, one panel per metric (loss first).
+
+    Args:
+        history: a ``keras.callbacks.History`` or a dict such as ``history.history``.
+        metrics: which metrics to draw (default: every metric that has no ``val_`` prefix).
+        axes: matplotlib axes to draw into, one per metric (default: a new figure).
+        title: a title over the panels.
+
+    Returns:
+        The list of axes.
+
+    Raises:
+        KeyError: a requested metric is not in the history (the message lists what is).
+    """
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    logs = _as_dict(history)
+    if metrics is None:
+        metrics = [k for k in logs if not k.startswith("val_") and k != "learning_rate"]
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise KeyError(f"no {missing[0]!r} in the history; it has {', '.join(logs)}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4),
+                               squeeze=False)
+        axes = list(axes[0])
+    for ax, metric in zip(axes, metrics):
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], "o-", ms=3, label=f"training {metric}")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], "s-", ms=3, label=f"validation {metric}")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric.replace("_", " "))
+        ax.legend()
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Measure seconds per epoch and training samples per second.
+
+    After ``fit``, ``timer.seconds`` holds one duration per epoch and ``timer.summary()`` a
+    one-line report. The first epoch includes tracing and compilation, so the report uses the
+    median of the later epochs where there are any.
+
+    Args:
+        n_samples: training samples per epoch (needed for samples per second).
+        verbose: print the summary when training ends.
+    """
+
+    def __init__(self, n_samples: int | None = None, verbose: bool = True) -> None:
+        super().__init__()
+        self.n_samples = n_samples
+        self.verbose = verbose
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.verbose and self.seconds:
+            print(self.summary())
+
+    @property
+    def steady_seconds(self) -> float:
+        """Seconds per epoch after the first (the first includes compilation)."""
+        later = self.seconds[1:] or self.seconds
+        return float(np.median(later))
+
+    @property
+    def samples_per_second(self) -> float | None:
+        return self.n_samples / self.steady_seconds if self.n_samples else None
+
+    def summary(self) -> str:
+        text = (f"{len(self.seconds)} epochs in {sum(self.seconds):.1f} s: "
+                f"first {self.seconds[0]:.2f} s, then {self.steady_seconds:.2f} s per epoch")
+        if self.samples_per_second:
+            text += f" ({self.samples_per_second:,.0f} samples/s)"
+        return text
+
+
+class LiveLearningCurves(keras.callbacks.Callback):
+    """Redraw the learning curves after every epoch, in place.
+
+    In JupyterLab the figure updates while the model trains. Where nobody watches (a book
+    build, nbval, a script), the same display is updated in place, so the saved notebook holds
+    one final static figure rather than one per epoch.
+
+    Args:
+        metrics: metrics to draw (default: all, as :func:`plot_learning_curves`).
+        every: redraw every this many epochs.
+    """
+
+    def __init__(self, metrics: Sequence[str] | None = None, every: int = 1) -> None:
+        super().__init__()
+        self.metrics = metrics
+        self.every = max(1, int(every))
+        self.logs: dict[str, list[float]] = {}
+        self._handle = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.logs = {}
+        self._handle = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.logs.setdefault(key, []).append(float(value))
+        if (epoch + 1) % self.every == 0:
+            self._draw()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.logs:
+            self._draw()
+
+    def _draw(self) -> None:
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+        from IPython.display import display  # noqa: PLC0415
+
+        axes = plot_learning_curves(self.logs, self.metrics)
+        fig = axes[0].figure
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)

@@ -1,0 +1,86 @@
+"""helpers.training and the acceleration switches, on tiny Keras models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import devices
+
+training = pytest.importorskip("helpers.training")
+keras = training.keras
+
+
+def tiny_fit(epochs=3, callbacks=()):
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, validation_split=0.25, epochs=epochs, batch_size=16, verbose=0,
+                     callbacks=list(callbacks))
+
+
+def test_epoch_timer_measures_every_epoch(capsys):
+    timer = training.EpochTimer(n_samples=48)
+    tiny_fit(epochs=3, callbacks=[timer])
+    assert len(timer.seconds) == 3 and all(s > 0 for s in timer.seconds)
+    assert timer.samples_per_second == pytest.approx(48 / timer.steady_seconds)
+    assert capsys.readouterr().out.startswith("3 epochs in ")
+
+
+def test_learning_curves_from_history_and_dict():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    history = tiny_fit(epochs=2)
+    axes = training.plot_learning_curves(history)
+    assert sorted(ax.get_ylabel() for ax in axes) == ["accuracy", "loss"]
+    assert len(axes[0].lines) == 2  # training and validation
+    axes = training.plot_learning_curves({"loss": [1.0, 0.5]}, ["loss"])
+    assert len(axes[0].lines) == 1
+    with pytest.raises(KeyError, match="no 'auc' in the history; it has loss"):
+        training.plot_learning_curves({"loss": [1.0]}, ["auc"])
+    with pytest.raises(TypeError, match="expected a keras History"):
+        training.plot_learning_curves([1, 2, 3])
+
+
+def test_live_curves_update_one_display(monkeypatch):
+    import IPython.display
+    import matplotlib
+
+    matplotlib.use("Agg")
+    calls = {"display": 0, "update": 0}
+
+    class Handle:
+        def update(self, obj):
+            calls["update"] += 1
+
+    def fake_display(obj, display_id=False):
+        calls["display"] += 1
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    live = training.LiveLearningCurves()
+    tiny_fit(epochs=3, callbacks=[live])
+    assert calls == {"display": 1, "update": 3}  # 3 epochs + the final draw, one display
+    assert len(live.logs["loss"]) == 3 and "val_accuracy" in live.logs
+
+
+def test_acceleration_is_off_on_cpu_and_switchable(monkeypatch):
+    if devices.backend_gpus(keras):
+        pytest.skip("this test describes the CPU defaults")
+    monkeypatch.delenv("HELPERS_MIXED_PRECISION", raising=False)
+    monkeypatch.delenv("HELPERS_XLA", raising=False)
+    acc = devices.configure_acceleration()
+    assert (acc.mixed_precision, acc.xla) == (False, False)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    try:
+        forced = devices.configure_acceleration(mixed_precision=True, xla=True)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert forced.compile_kwargs() == {"jit_compile": True}
+    finally:
+        devices.configure_acceleration(mixed_precision=False, xla=False)
+    monkeypatch.setenv("HELPERS_XLA", "maybe")
+    with pytest.raises(ValueError, match="HELPERS_XLA='maybe': use 1 or 0"):
+        devices.configure_acceleration()
