@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install data book book-clean test test-fast sync bench bench-data clean
+.PHONY: help install data book book-clean test test-fast sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
@@ -15,6 +15,7 @@ help:
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
+	@echo "make bench-convnet  convnet training samples/s, GPU switches on and off"
 	@echo "make clean  remove _build (the site and the execution cache)"
 
 $(STAMP): pyproject.toml
@@ -64,6 +65,9 @@ bench: $(STAMP)
 
 bench-data: $(STAMP)
 	$(BIN)/python tools/bench_datasets.py
+
+bench-convnet: $(STAMP)
+	$(BIN)/python tools/bench_convnet.py
 
 clean:
 	rm -rf _build

@@ -84,3 +84,16 @@ def test_acceleration_is_off_on_cpu_and_switchable(monkeypatch):
     monkeypatch.setenv("HELPERS_XLA", "maybe")
     with pytest.raises(ValueError, match="HELPERS_XLA='maybe': use 1 or 0"):
         devices.configure_acceleration()
+
+
+def test_gradients_match_the_analytic_derivative():
+    ops = keras.ops
+
+    def f(w, x):
+        return ops.sum(ops.sigmoid(w * x))
+
+    w, x = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    dw, dx = training.gradients(f, w, x)
+    s = 1 / (1 + np.exp(-w * x))
+    np.testing.assert_allclose(dw, s * (1 - s) * x, rtol=1e-5)
+    np.testing.assert_allclose(dx, s * (1 - s) * w, rtol=1e-5)

@@ -1,0 +1,580 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 5. Neural network basics
+#
+# A neural network is a stack of simple units: each computes a weighted sum of its inputs and
+# passes it through a non-linear *activation function*. Training adjusts the weights by
+# gradient descent, and *backpropagation* is the bookkeeping that computes all the gradients
+# with the chain rule. This lecture takes each piece apart: the activation functions and their
+# derivatives, a backpropagation example worked by hand and checked by automatic
+# differentiation, gradient descent's learning rate, the first Keras network of the course's
+# slides, and the output layers and losses that keep gradients healthy.
+#
+# **You will learn to**
+# - tell the common activation functions apart by their derivatives, and explain why step and
+#   linear activations cannot be trained by backpropagation, and why sigmoids vanish;
+# - run a forward and a backward pass by hand on a 2-2-2 network and get the seed's numbers;
+# - see a learning rate that is too small, about right, and too large;
+# - build, train and draw the decision boundary of a small Keras network;
+# - read the softmax/logit table and compare the gradients of squared error and Huber loss.
+#
+# **Follows** the slides "Neural Networks and Deep Learning" (seed 001), the tutorial's softmax
+# and loss slides (seed 002) and the backpropagation post (seed 003).
+# **Run time:** about 30 s on a 2-core CPU (both profiles; no GPU needed).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+# On Colab or Binder, install the book's helpers package from its repository.
+if importlib.util.find_spec("helpers") is None:
+    REPO = "https://github.com/mlbook-org/executable-ml-lectures"
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.check_call([*pip, f"git+{REPO}"])
+
+import helpers
+
+profile = helpers.setup(keras=True)
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from keras import ops
+
+from helpers.training import gradients, plot_learning_curves
+
+# %% [markdown]
+# ## Activation functions and their derivatives
+#
+# Backpropagation multiplies derivatives of activations along every path from the loss back
+# to a weight. So what matters about an activation is not only its shape but its derivative.
+
+# %%
+z = np.linspace(-5, 5, 501)
+sig = 1 / (1 + np.exp(-z))
+activations = {
+    "step": (np.where(z > 0, 1.0, 0.0), np.zeros_like(z)),
+    "linear": (z, np.ones_like(z)),
+    "sigmoid": (sig, sig * (1 - sig)),
+    "tanh": (np.tanh(z), 1 - np.tanh(z) ** 2),
+    "ReLU": (np.maximum(z, 0), np.where(z > 0, 1.0, 0.0)),
+    "leaky ReLU (0.1)": (
+        np.where(z > 0, z, 0.1 * z),
+        np.where(z > 0, 1.0, 0.1),
+    ),
+}
+fig, axes = plt.subplots(2, 3, figsize=(11, 5.5), sharex=True)
+for ax, (name, (value, slope)) in zip(axes.ravel(), activations.items()):
+    ax.plot(z, value, label="f(z)")
+    ax.plot(z, slope, "--", label="f'(z)")
+    ax.set(title=name, ylim=(-1.6, 2.6))
+    ax.axhline(0, color="black", lw=0.5)
+axes[0, 0].legend(loc="upper left")
+for ax in axes[1]:
+    ax.set_xlabel("z (weighted input)")
+plt.show()
+
+# %% [markdown]
+# - **Step**: its derivative is zero everywhere (and undefined at 0), so no gradient flows
+#   back: a network of step units cannot learn by gradient descent.
+# - **Linear**: the derivative is constant, but a stack of linear layers is itself one linear
+#   map, so depth adds nothing.
+# - **Sigmoid** and **tanh**: smooth, but their derivatives are at most 0.25 and 1 and vanish
+#   for large |z| (saturation).
+# - **ReLU**: derivative exactly 1 for positive inputs, which keeps gradients alive through
+#   many layers; a unit stuck at negative inputs gets no gradient ("dead"), which **leaky
+#   ReLU** avoids with a small slope.
+#
+# **Softmax** turns a vector of scores (logits) into probabilities: $p_k = e^{z_k} / \sum_j
+# e^{z_j}$. It is the output activation for classification, and we return to it below.
+#
+# **Vanishing gradients.** The gradient reaching the first layer of a deep network contains a
+# product of one activation derivative per layer. With sigmoids each factor is at most 0.25, so
+# after 10 layers the product is below $0.25^{10} \approx 10^{-6}$. This is a main reason why
+# deep networks were hard to train before ReLU and careful initialisation (Glorot). A numpy
+# simulation of a 20-layer network shows the effect on the actual gradient size per layer.
+
+
+# %%
+def gradient_norm_per_layer(activation, depth=20, width=64, seed=0):
+    """Backpropagate a random gradient through a random deep MLP (Glorot)."""
+    rng = np.random.default_rng(seed)
+    f, df = activation
+    h = rng.normal(size=(32, width))
+    weights, pre = [], []
+    for _ in range(depth):
+        W = rng.normal(scale=np.sqrt(2 / (2 * width)), size=(width, width))
+        weights.append(W)
+        pre.append(h @ W)
+        h = f(pre[-1])
+    grad = rng.normal(size=h.shape)
+    norms = []
+    for W, a in zip(reversed(weights), reversed(pre)):
+        grad = grad * df(a)
+        norms.append(np.linalg.norm(grad))
+        grad = grad @ W.T
+    return norms[::-1]  # first layer first
+
+
+numpy_activations = {
+    "sigmoid": (
+        lambda a: 1 / (1 + np.exp(-a)),
+        lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2,
+    ),
+    "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
+    "ReLU": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float)),
+}
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for name, act in numpy_activations.items():
+    ax.semilogy(
+        np.arange(1, 21), gradient_norm_per_layer(act), "o-", label=name
+    )
+ax.set(
+    xlabel="layer (1 = next to the input)",
+    ylabel="gradient norm (log scale)",
+    title="Gradient size through a 20-layer network",
+)
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# With sigmoids the gradient shrinks by orders of magnitude on its way back to the first
+# layers, which therefore barely learn; tanh and ReLU keep it within a small factor.
+#
+# ## Backpropagation by hand
+#
+# The example from the course's backpropagation post: two inputs, two hidden units and two
+# outputs, all with sigmoid activations, squared error $E = \frac12 \sum_k (t_k - o_k)^2$.
+# The hidden units share the bias $b_1$, the outputs share $b_2$.
+
+# %%
+w1, w2, w3, w4 = (
+    0.10,
+    0.15,
+    0.03,
+    0.08,
+)  # input -> hidden: H1 uses w1, w2; H2 uses w3, w4
+w5, w6, w7, w8 = (
+    0.18,
+    0.06,
+    0.11,
+    0.26,
+)  # hidden -> output: Y1 uses w5, w6; Y2 uses w7, w8
+b1, b2 = 0.05, 0.42
+x1, x2 = 0.95, 0.06
+t1, t2 = 0.05, 0.82
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# Forward pass: weighted sums ("net") and their sigmoids ("out").
+net_h1 = w1 * x1 + w2 * x2 + b1
+net_h2 = w3 * x1 + w4 * x2 + b1
+out_h1, out_h2 = sigmoid(net_h1), sigmoid(net_h2)
+
+
+def output_layer(h1, h2):
+    """Outputs and errors for given hidden outputs h1, h2."""
+    net_y1 = w5 * h1 + w6 * h2 + b2
+    net_y2 = w7 * h1 + w8 * h2 + b2
+    y1, y2 = sigmoid(net_y1), sigmoid(net_y2)
+    e1, e2 = 0.5 * (t1 - y1) ** 2, 0.5 * (t2 - y2) ** 2
+    return {
+        "net Y1": net_y1,
+        "out Y1": y1,
+        "out Y2": y2,
+        "E1": e1,
+        "E2": e2,
+        "E": e1 + e2,
+    }
+
+
+full = output_layer(out_h1, out_h2)
+as_posted = output_layer(
+    0.538, 0.52
+)  # the rounded values the post carries on with
+out_y1, out_y2, E2, E = full["out Y1"], full["out Y2"], full["E2"], full["E"]
+forward = pd.DataFrame(
+    {"full precision": full, "H1, H2 rounded (post)": as_posted}
+)
+print(f"net H1 = {net_h1:.4f}, out H1 = {out_h1:.4f}, out H2 = {out_h2:.4f}")
+forward.round(6)
+
+# %% [markdown]
+# The post computes H1 = 0.154 before and 0.538 after the sigmoid, H2 = 0.52, and then
+# continues with these rounded values. The right column does the same and reproduces its
+# numbers: Y1 = 0.63368, Y2 = 0.64893 (0.648938, which the post truncates), E = 0.184972.
+# Carrying full precision (left column) changes the fourth decimal; from here on we carry full
+# precision, because that is what a framework does and what we will compare against.
+#
+# **The gradient for w5** follows the path E → out Y1 → net Y1 → w5, one factor per link:
+#
+# $$\frac{\partial E}{\partial w_5} =
+# \underbrace{\frac{\partial E}{\partial o_{Y1}}}_{-(t_1 - o_{Y1})}\;
+# \underbrace{\frac{\partial o_{Y1}}{\partial \mathrm{net}_{Y1}}}_{o_{Y1}(1 - o_{Y1})}\;
+# \underbrace{\frac{\partial \mathrm{net}_{Y1}}{\partial w_5}}_{o_{H1}}$$
+
+# %%
+post = as_posted
+factors = [-(t1 - post["out Y1"]), post["out Y1"] * (1 - post["out Y1"]), 0.538]
+print("as in the post:", " x ".join(f"{v:.5f}" for v in factors),
+      f"= {np.prod(factors):.5f}")
+
+dE_dout_y1 = -(t1 - out_y1)
+dout_dnet_y1 = out_y1 * (1 - out_y1)
+dnet_dw5 = out_h1
+dE_dw5 = dE_dout_y1 * dout_dnet_y1 * dnet_dw5
+print(
+    f"dE/dout_Y1 = {dE_dout_y1:.5f}, dout/dnet = {dout_dnet_y1:.5f}, "
+    f"dnet/dw5 = {dnet_dw5:.5f}"
+)
+print(f"dE/dw5 = {dE_dw5:.5f}")
+
+# %% [markdown]
+# With the post's rounded values the product is 0.58368 × 0.23213 × 0.538 = 0.07289, its
+# number; in full precision it is 0.07295.
+#
+# **The gradient for w1** is longer: w1 feeds H1, and H1 feeds *both* outputs, so the error
+# reaches it along two paths whose contributions add up:
+#
+# $$\frac{\partial E}{\partial w_1} = \Big(\sum_{k \in \{1,2\}}
+# \frac{\partial E}{\partial o_{Yk}} \frac{\partial o_{Yk}}{\partial \mathrm{net}_{Yk}}
+# \frac{\partial \mathrm{net}_{Yk}}{\partial o_{H1}}\Big)
+# \frac{\partial o_{H1}}{\partial \mathrm{net}_{H1}} \frac{\partial \mathrm{net}_{H1}}{\partial w_1}$$
+
+# %%
+delta_y1 = dE_dout_y1 * dout_dnet_y1  # dE/dnet_Y1
+delta_y2 = -(t2 - out_y2) * out_y2 * (1 - out_y2)  # dE/dnet_Y2
+dE_dout_h1 = delta_y1 * w5 + delta_y2 * w7  # both paths into H1
+dE_dw1 = dE_dout_h1 * out_h1 * (1 - out_h1) * x1
+print(f"dE/dnet_Y1 = {delta_y1:.5f}, dE/dnet_Y2 = {delta_y2:.5f}")
+print(f"dE/dout_H1 = {dE_dout_h1:.5f}, dE/dw1 = {dE_dw1:.6f}")
+
+# %% [markdown]
+# **Checked by automatic differentiation.** Frameworks do the same bookkeeping automatically.
+# We write the forward pass once more with `keras.ops`, and let the backend differentiate it
+# (`helpers.training.gradients` calls TensorFlow's `GradientTape`, or `jax.grad` under JAX).
+
+
+# %%
+def total_error(W_hidden, W_out):
+    """E for the example; W_hidden = [[w1, w2], [w3, w4]], W_out likewise."""
+    x = ops.convert_to_tensor([x1, x2])
+    hidden = ops.sigmoid(ops.matmul(W_hidden, x) + b1)
+    output = ops.sigmoid(ops.matmul(W_out, hidden) + b2)
+    return 0.5 * ops.sum((ops.convert_to_tensor([t1, t2]) - output) ** 2)
+
+
+g_hidden, g_out = gradients(
+    total_error, [[w1, w2], [w3, w4]], [[w5, w6], [w7, w8]]
+)
+print(
+    "autodiff dE/dw5 =",
+    round(float(g_out[0, 0]), 5),
+    "  by hand:",
+    round(dE_dw5, 5),
+)
+print(
+    "autodiff dE/dw1 =",
+    round(float(g_hidden[0, 0]), 6),
+    "  by hand:",
+    round(dE_dw1, 6),
+)
+
+# %% [markdown]
+# **The update, with the sign right.** Gradient descent moves *against* the gradient:
+# $w_5 \leftarrow w_5 - \alpha\, \partial E / \partial w_5$. The seed's post writes a plus sign
+# here, which would climb the error instead of descending it. With $\alpha = 0.01$:
+
+# %%
+alpha = 0.01
+w5_new = w5 - alpha * dE_dw5
+print(
+    f"w5: {w5} -> {w5_new:.7f}   "
+    f"(the seed's '+' would give {w5 + alpha * dE_dw5:.7f})"
+)
+
+
+def error_with_w5(w5_value):
+    out1 = sigmoid(w5_value * out_h1 + w6 * out_h2 + b2)
+    return 0.5 * (t1 - out1) ** 2 + E2
+
+
+print(
+    f"E after the correct step: {error_with_w5(w5_new):.7f} (before {E:.7f}); "
+    f"after the '+' step: {error_with_w5(w5 + alpha * dE_dw5):.7f}"
+)
+
+# %% tags=["remove-cell"]
+# Checks: the seed's forward numbers, its dE/dw5, and the hand gradients equal autodiff.
+assert (
+    round(net_h1, 3) == 0.154
+    and round(out_h1, 3) == 0.538
+    and round(out_h2, 2) == 0.52
+)
+assert (
+    round(as_posted["net Y1"], 3) == 0.548
+    and round(as_posted["out Y1"], 5) == 0.63368
+)
+assert (
+    int(as_posted["out Y2"] * 1e5) == 64893
+    and round(as_posted["E"], 6) == 0.184972
+)
+post_w5 = np.prod(factors)
+assert round(post_w5, 5) == 0.07289 and abs(dE_dw5 - post_w5) < 1e-3
+assert np.isclose(g_out[0, 0], dE_dw5, rtol=1e-4) and np.isclose(
+    g_hidden[0, 0], dE_dw1, rtol=1e-4
+)
+hand_all_out = np.outer([delta_y1, delta_y2], [out_h1, out_h2])
+assert np.allclose(g_out, hand_all_out, rtol=1e-4)
+assert error_with_w5(w5_new) < E < error_with_w5(w5 + alpha * dE_dw5)
+
+# %% [markdown]
+# ## Gradient descent and the learning rate
+#
+# Each step moves the weights by the learning rate times the gradient. The seed's example: a
+# gradient of magnitude 2.5 and a learning rate of 0.01 move the point 0.025. On the function
+# $f(w) = w^2 + 0.5\sin(3w)$ with three learning rates:
+
+
+# %%
+def f(w):
+    return w**2 + 0.5 * np.sin(3 * w)
+
+
+def df(w):
+    return 2 * w + 1.5 * np.cos(3 * w)
+
+
+w_grid = np.linspace(-2.2, 2.2, 400)
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), sharey=True)
+for ax, lr in zip(axes, (0.02, 0.2, 0.95)):
+    w, path = 2.0, [2.0]
+    for _ in range(15):
+        w = w - lr * df(w)
+        path.append(w)
+    path = np.array(path)
+    ax.plot(w_grid, f(w_grid), color="grey")
+    ax.plot(path, f(path), "o-", color="C3", ms=4)
+    ax.set(
+        title=f"learning rate {lr}: ends at w = {path[-1]:.2f}",
+        xlabel="w",
+        ylim=(-1, 5),
+    )
+axes[0].set_ylabel("f(w)")
+plt.show()
+
+# %% [markdown]
+# Too small (0.02): 15 steps creep down the slope and stop far from the minimum. About right
+# (0.2): it settles in the minimum in a few steps. Too large (0.95): each step overshoots to
+# the other side, and the iterates bounce around instead of settling.
+#
+# ## The first Keras network
+#
+# The slides' first network: two inputs, two hidden layers of 100 sigmoid units, one sigmoid
+# output, squared error and plain SGD, 20 epochs with batches of 16. We train it on a
+# two-dimensional problem made for the purpose (two interleaved half-moons, a **synthetic** toy
+# set, 1,000 points), so that the decision boundary can be drawn.
+
+# %%
+from sklearn.datasets import make_moons
+
+X, y = make_moons(n_samples=1000, noise=0.2, random_state=0)
+X = X.astype("float32")
+y = y.astype("float32")
+
+
+def slides_network(activation="sigmoid"):
+    return keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(100, activation=activation),
+            keras.layers.Dense(100, activation=activation),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+keras.utils.set_random_seed(0)
+clf = slides_network()
+clf.compile(loss="mean_squared_error", optimizer="sgd", metrics=["accuracy"])
+history_slides = clf.fit(
+    X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0
+)
+print(
+    "probabilities for (1, -2) and (-3, -5):",
+    clf.predict(np.array([[1, -2], [-3, -5]], dtype="float32"), verbose=0)
+    .ravel()
+    .round(4),
+)
+
+# %% [markdown]
+# The predicted probabilities stay close to 0.5, as in the slides' own output (0.508 and
+# 0.481): after 20 epochs this network has barely started learning. The same architecture with
+# the choices that later became standard (ReLU units, cross-entropy loss, the Adam optimizer)
+# learns the moons in the same 20 epochs:
+
+# %%
+keras.utils.set_random_seed(0)
+modern = slides_network("relu")
+modern.compile(
+    loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"]
+)
+history_modern = modern.fit(
+    X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0
+)
+
+fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+plot_learning_curves(history_slides, ["loss", "accuracy"], axes=axes[0])
+plot_learning_curves(history_modern, ["loss", "accuracy"], axes=axes[1])
+axes[0, 0].set_title("slides' network: sigmoid, squared error, SGD — loss")
+axes[0, 1].set_title("slides' network — accuracy")
+axes[1, 0].set_title("ReLU, cross-entropy, Adam — loss")
+axes[1, 1].set_title("ReLU, cross-entropy, Adam — accuracy")
+plt.show()
+
+# %%
+g1, g2 = np.meshgrid(np.linspace(-1.8, 2.8, 200), np.linspace(-1.3, 1.8, 200))
+grid = np.c_[g1.ravel(), g2.ravel()].astype("float32")
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+for ax, (name, model) in zip(
+    axes, [("slides' network", clf), ("ReLU + Adam", modern)]
+):
+    p = model.predict(grid, verbose=0, batch_size=4096).reshape(g1.shape)
+    ax.contourf(
+        g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7
+    )
+    ax.contour(g1, g2, p, levels=[0.5], colors="black")
+    ax.scatter(
+        X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolor="white", lw=0.3
+    )
+    accuracy = model.evaluate(X, y, verbose=0)[1]
+    ax.set(title=f"{name}: accuracy {accuracy:.2f}", xlabel="$x_1$")
+axes[0].set_ylabel("$x_2$")
+plt.show()
+
+# %% tags=["remove-cell"]
+# Checks: the slides' network is still near 0.5; the modern variant separates the moons.
+assert modern.evaluate(X, y, verbose=0)[1] > 0.93
+assert clf.evaluate(X, y, verbose=0)[1] < modern.evaluate(X, y, verbose=0)[1]
+assert history_modern.history["loss"][-1] < history_modern.history["loss"][0]
+
+# %% [markdown]
+# Colour is the predicted probability of the red class; the black line is the 0.5 boundary.
+#
+# ## Output layers and losses
+#
+# **Softmax and the logit table.** The tutorial drives a two-class softmax output directly:
+# class 0's logit stays at 0, class 1's runs from -5 to 5. The negative log-likelihood of
+# class 1 being the true class, $-\log p_1$, and its gradient with respect to the logit,
+# $p_1 - 1$, show how a softmax output learns.
+
+# %%
+logit_1 = np.arange(-5.0, 6.0)
+logits = np.stack([np.zeros_like(logit_1), logit_1], axis=1)
+probs = ops.convert_to_numpy(
+    ops.softmax(ops.convert_to_tensor(logits), axis=1)
+)
+softmax_table = pd.DataFrame(
+    {
+        "logit 0": logits[:, 0],
+        "logit 1": logits[:, 1],
+        "p(class 0)": probs[:, 0],
+        "p(class 1)": probs[:, 1],
+        "NLL if class 1 is true": -np.log(probs[:, 1]),
+        "gradient wrt logit 1": probs[:, 1] - 1,
+    }
+)
+softmax_table.round(7)
+
+# %% [markdown]
+# The probabilities are the tutorial's: 0.0066929 at logit -5, 0.2689414 at -1, 0.5 at 0,
+# 0.9933072 at 5. When the answer is wrong (logit 1 very negative) the loss is large and the
+# gradient is close to -1, a full-strength push; when it is right, the gradient goes to 0 and
+# learning stops. A magnitude of at most 1 neither explodes nor shrinks the gradient flowing
+# back into the network, which is why softmax with cross-entropy is the standard pair.
+#
+# **Squared error versus Huber loss** for regression. Squared error's gradient grows with the
+# error, so one outlier can dominate a batch. The Huber loss is quadratic for small errors and
+# linear for large ones (|error| > 1), so its gradient is capped at magnitude 1.
+
+# %%
+error = np.linspace(-4, 4, 401)
+huber = np.where(np.abs(error) <= 1, 0.5 * error**2, np.abs(error) - 0.5)
+keras_huber = np.array(
+    [
+        float(keras.losses.Huber(delta=1.0)(np.zeros(1), np.array([e])))
+        for e in error[::40]
+    ]
+)
+fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.5))
+ax_l.plot(error, 0.5 * error**2, label="squared error ½e²")
+ax_l.plot(error, huber, label="Huber (δ = 1)")
+ax_l.plot(error[::40], keras_huber, "k.", label="keras.losses.Huber")
+ax_l.set(xlabel="prediction - target", ylabel="loss", title="Loss")
+ax_g.plot(error, error, label="squared error: e")
+ax_g.plot(error, np.clip(error, -1, 1), label="Huber: clip(e, -1, 1)")
+ax_g.set(xlabel="prediction - target", ylabel="gradient", title="Gradient")
+ax_l.legend()
+ax_g.legend()
+plt.show()
+
+# %% tags=["remove-cell"]
+# Checks: the tutorial's softmax numbers, NLL gradient range, Keras' Huber equals ours.
+assert np.allclose(
+    softmax_table["p(class 1)"].iloc[[0, 4, 5, 10]],
+    [0.0066929, 0.2689414, 0.5, 0.9933072],
+    atol=1e-7,
+)
+assert softmax_table["gradient wrt logit 1"].between(-1, 0).all()
+assert np.allclose(keras_huber, huber[::40], atol=1e-6)
+
+# %% [markdown]
+# ## What we learned
+#
+# - Activations are chosen by their derivatives: step functions pass no gradient, linear
+#   stacks collapse, sigmoids saturate and their gradients vanish with depth, ReLU keeps them.
+# - Backpropagation is the chain rule applied layer by layer, summing over every path; the
+#   numbers of the worked example are reproduced exactly and match automatic differentiation.
+#   Gradient descent subtracts the gradient.
+# - The learning rate decides between crawling, converging and bouncing.
+# - The slides' sigmoid/SGD/squared-error network learns slowly; ReLU, cross-entropy and Adam
+#   learn the same task in the same number of epochs.
+# - Softmax with cross-entropy gives gradients of magnitude at most 1; Huber loss caps the
+#   gradient of large regression errors.
+#
+# ## Exercises
+#
+# 1. Compute dE/dw8 and dE/dw3 by hand as above, then check them against `g_out[1, 1]` and
+#    `g_hidden[1, 0]`.
+# 2. Apply one full gradient-descent step to all eight weights (α = 0.5) and recompute E. Repeat
+#    for 100 steps: how close do the outputs get to the targets?
+# 3. Train the slides' network for 200 epochs instead of 20. Does it learn the moons
+#    eventually? Then try the sigmoid network with Adam. Which change matters most?
+# 4. In the vanishing-gradient simulation, initialise the weights with twice the standard
+#    deviation. What happens to the ReLU curve, and why is this called an exploding gradient?
+# 5. Replace the softmax table's two classes by three (logits 0, 0 and a varying third). How
+#    does the gradient for the varying logit change?
