@@ -99,7 +99,8 @@ axes[1].imshow(kernel, cmap="RdBu_r", vmin=-1, vmax=1)
 for (r, c), v in np.ndenumerate(kernel):
     axes[1].text(c, r, f"{v:+.0f}", ha="center", va="center")
 axes[1].set_title("vertical-edge kernel (3 x 3)")
-axes[2].imshow(vertical_edges, cmap="RdBu_r", vmin=-1.5, vmax=1.5)
+limit = 0.5 * np.abs(vertical_edges).max()
+axes[2].imshow(vertical_edges, cmap="RdBu_r", vmin=-limit, vmax=limit)
 axes[2].set_title("response: red = dark-to-bright edge")
 for ax in axes:
     ax.set_xticks([])

@@ -97,3 +97,43 @@ def test_gradients_match_the_analytic_derivative():
     s = 1 / (1 + np.exp(-w * x))
     np.testing.assert_allclose(dw, s * (1 - s) * x, rtol=1e-5)
     np.testing.assert_allclose(dx, s * (1 - s) * w, rtol=1e-5)
+
+
+class _StubModel:
+    def __init__(self):
+        self.stop_training = False
+        self.weights = 0
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, w):
+        self.weights = w
+
+
+def test_geometric_patience_waits_twice_the_best_epoch():
+    stopper = training.GeometricPatience(monitor="val_loss", factor=2, min_epochs=3)
+    stopper.set_model(_StubModel())
+    stopper.on_train_begin()
+    losses = [5, 4, 3, 2.5, 2.4, 2.6, 2.7, 2.8, 2.9, 3.0, 3.1, 3.2]  # best at epoch 5
+    epochs_run = 0
+    for epoch, loss in enumerate(losses):
+        stopper.model.weights = epoch
+        stopper.on_epoch_end(epoch, {"val_loss": loss})
+        epochs_run += 1
+        if stopper.model.stop_training:
+            break
+    assert stopper.best_epoch == 5 and stopper.patience == 10 and epochs_run == 10
+    stopper.on_train_end()
+    assert stopper.model.weights == 4  # the weights seen at the best epoch (index 4)
+
+
+def test_geometric_patience_in_fit_and_bad_monitor():
+    stopper = training.GeometricPatience(monitor="val_accuracy", min_epochs=2)
+    assert stopper.mode == "max"
+    tiny_fit(epochs=4, callbacks=[stopper])
+    assert stopper.best_epoch >= 1
+    with pytest.raises(KeyError, match="'val_auc', which is not logged"):
+        tiny_fit(epochs=1, callbacks=[training.GeometricPatience(monitor="val_auc")])
+    with pytest.raises(ValueError, match="factor must be at least 1"):
+        training.GeometricPatience(factor=0.5)

@@ -1,0 +1,508 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 7. Training tricks
+#
+# Knowing the architecture is half of deep learning; the other half is the craft of training
+# it. This lecture measures the tricks the course's tutorial recommends, one at a time, on
+# real data: the mini-batch size, batch normalization, standardizing and whitening the inputs,
+# augmentation that respects the domain, early stopping with geometric patience, dropout,
+# saliency maps to see what a network looks at, and the failure every practitioner meets: a
+# network that has learned to predict a constant.
+#
+# **You will learn to**
+# - measure what the mini-batch size does to speed and to accuracy;
+# - see batch normalization speed up training and make a deep network trainable at all;
+# - standardize colour images per channel, and whiten them with PCA and ZCA;
+# - augment images without breaking their meaning, stop training with geometric patience, and
+#   regularize with dropout;
+# - compute a saliency map, and recognise and explain a network stuck at a constant.
+#
+# **Follows** the tutorial "Deep Learning - Advanced Techniques" (seed 002).
+# **Run time:** about 100 s on a 2-core CPU in the quick profile (subsets of Fashion-MNIST);
+# the full profile uses more data and epochs (a few minutes on a GPU).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+# On Colab or Binder, install the book's helpers package from its repository.
+if importlib.util.find_spec("helpers") is None:
+    REPO = "https://github.com/mlbook-org/executable-ml-lectures"
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.check_call([*pip, f"git+{REPO}"])
+
+import helpers
+
+profile = helpers.setup(keras=True)
+
+# %%
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from keras import ops
+
+from helpers.datasets import load_fashion_mnist, load_images
+from helpers.devices import configure_acceleration
+from helpers.training import GeometricPatience, gradients, plot_learning_curves
+
+acceleration = configure_acceleration()
+N_TRAIN = profile.pick(quick=6000, full=60000)
+fashion = load_fashion_mnist(n_train=N_TRAIN, n_test=2000, seed=0)
+x_train = fashion.x_train[..., np.newaxis].astype("float32") / 255
+x_test = fashion.x_test[..., np.newaxis].astype("float32") / 255
+y_train, y_test = fashion.y_train, fashion.y_test
+names = fashion.class_names
+
+
+def compiled(model, learning_rate=1e-3, optimizer="adam"):
+    opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[
+        optimizer
+    ]
+    model.compile(
+        optimizer=opt(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        **acceleration.compile_kwargs(),
+    )
+    return model
+
+
+def mlp(hidden=(256,), activation="relu", batch_norm=False):
+    """A dense net on 28x28 images; optional batch norm before each activation."""
+    layers = [keras.Input((28, 28, 1)), keras.layers.Flatten()]
+    for width in hidden:
+        layers.append(keras.layers.Dense(width, use_bias=not batch_norm))
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization())
+        layers.append(keras.layers.Activation(activation))
+    return keras.Sequential(
+        layers + [keras.layers.Dense(10, activation="softmax")]
+    )
+
+
+# %% [markdown]
+# ## Mini-batch size: speed against accuracy
+#
+# Each step of stochastic gradient descent uses a mini-batch. Small batches give noisy
+# gradients (a regularizing effect) and many cheap steps; large batches give accurate gradients
+# and use parallel hardware well, but take few steps per epoch. The tutorial's advice: around
+# 64 to 256 is the happy medium. We train the same network for the same number of epochs with
+# four batch sizes and time it.
+
+# %%
+EPOCHS = profile.pick(quick=3, full=10)
+rows = []
+for batch_size in (16, 64, 256, 1024):
+    keras.utils.set_random_seed(0)
+    model = compiled(mlp())
+    start = time.perf_counter()
+    model.fit(
+        x_train, y_train, epochs=EPOCHS, batch_size=batch_size, verbose=0
+    )
+    seconds = time.perf_counter() - start
+    rows.append(
+        {
+            "batch size": batch_size,
+            "steps per epoch": int(np.ceil(len(y_train) / batch_size)),
+            "seconds per epoch": seconds / EPOCHS,
+            "test accuracy": model.evaluate(x_test, y_test, verbose=0)[1],
+        }
+    )
+batches = pd.DataFrame(rows).set_index("batch size")
+batches.round(3)
+
+# %% [markdown]
+# Larger batches make each epoch faster (fewer, better-parallelised steps) but, for a fixed
+# number of epochs, learn less: with 1,024 images per step the network takes only a handful of
+# steps per epoch. Very small batches learn a lot per epoch but waste the hardware. Compensating
+# a large batch needs a larger learning rate or more epochs; the middle sizes are the easy
+# choice.
+#
+# ## Batch normalization
+#
+# Batch normalization standardizes each unit's input over the mini-batch (zero mean, unit
+# variance, then a learned scale and shift). It keeps activations in a sane range however many
+# layers are stacked, so that gradients neither explode nor vanish. First, the effect per
+# epoch on an ordinary network; then a deep sigmoid network trained with plain SGD, which
+# cannot learn without it.
+
+# %%
+histories = {}
+for name, network, optimizer, lr in [
+    (
+        "2 x 256 ReLU, Adam",
+        lambda bn: mlp((256, 256), batch_norm=bn),
+        "adam",
+        1e-3,
+    ),
+    (
+        "10 x 64 sigmoid, SGD",
+        lambda bn: mlp((64,) * 10, "sigmoid", batch_norm=bn),
+        "sgd",
+        0.1,
+    ),
+]:
+    for bn in (False, True):
+        keras.utils.set_random_seed(0)
+        model = compiled(network(bn), learning_rate=lr, optimizer=optimizer)
+        histories[(name, bn)] = model.fit(
+            x_train,
+            y_train,
+            epochs=profile.pick(quick=5, full=15),
+            batch_size=64,
+            validation_data=(x_test, y_test),
+            verbose=0,
+        )
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+for ax, name in zip(axes, ["2 x 256 ReLU, Adam", "10 x 64 sigmoid, SGD"]):
+    for bn, style in ((False, "o--"), (True, "s-")):
+        acc = histories[(name, bn)].history["val_accuracy"]
+        ax.plot(
+            range(1, len(acc) + 1),
+            acc,
+            style,
+            label="with batch norm" if bn else "without",
+        )
+    ax.set(title=name, xlabel="epoch", ylabel="test accuracy", ylim=(0, 1))
+    ax.legend()
+plt.show()
+
+# %% [markdown]
+# Left: with batch normalization the ordinary network is ahead after the first epoch. Right:
+# the ten-layer sigmoid network without normalization stays near chance (10 %); its gradients
+# vanish on the way back (lecture 5). The same network with batch normalization learns. Each
+# epoch costs more (the normalization is extra work), but far fewer epochs are needed.
+
+# %% tags=["remove-cell"]
+deep_plain = histories[("10 x 64 sigmoid, SGD", False)].history[
+    "val_accuracy"
+][-1]
+deep_bn = histories[("10 x 64 sigmoid, SGD", True)].history["val_accuracy"][-1]
+assert deep_plain < 0.3 and deep_bn > 0.7, (deep_plain, deep_bn)
+assert (
+    batches["seconds per epoch"].iloc[0]
+    > batches["seconds per epoch"].iloc[-1]
+)
+assert (
+    batches["test accuracy"].iloc[-1] < batches["test accuracy"].iloc[:3].max()
+)
+
+# %% [markdown]
+# ## Standardizing and whitening colour images
+#
+# Networks train best on inputs with zero mean and comparable scales. For images the pixels of
+# each colour channel are treated as samples: subtract the channel mean and divide by its
+# standard deviation. The RGB values of natural images are strongly correlated (a bright pixel
+# is bright in all three channels). **PCA whitening** rotates them onto their principal axes
+# and scales each axis to unit variance: uncorrelated, but the channels are now mixtures.
+# **ZCA whitening** rotates back after scaling: still uncorrelated, but as close as possible to
+# the original colours. We use the pixels of a real photograph (scikit-image's coffee cup).
+
+# %%
+coffee = load_images(["coffee"]).coffee.astype(float) / 255
+rgb = coffee.reshape(-1, 3)
+centred = rgb - rgb.mean(axis=0)
+standardized = centred / rgb.std(axis=0)
+eigenvalues, eigenvectors = np.linalg.eigh(np.cov(centred, rowvar=False))
+pca_white = centred @ eigenvectors / np.sqrt(eigenvalues + 1e-5)
+zca_white = pca_white @ eigenvectors.T
+versions = {
+    "original (centred)": centred,
+    "standardized per channel": standardized,
+    "PCA whitened": pca_white,
+    "ZCA whitened": zca_white,
+}
+print(
+    "correlation of R and G:",
+    {
+        k: round(float(np.corrcoef(v[:, 0], v[:, 1])[0, 1]), 3)
+        for k, v in versions.items()
+    },
+)
+
+sample = np.random.default_rng(0).choice(len(rgb), 3000, replace=False)
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+for ax, (name, values) in zip(axes, versions.items()):
+    ax.scatter(
+        values[sample, 0], values[sample, 1], s=2, c=rgb[sample], alpha=0.6
+    )
+    ax.set(
+        title=name,
+        xlabel="channel 1 (R)",
+        ylabel="channel 2 (G)",
+        aspect="equal",
+    )
+plt.show()
+
+# %% [markdown]
+# Each point is a pixel, drawn in its own colour. The original R and G values lie along a
+# diagonal (correlation near 1). Standardizing rescales the axes but keeps the correlation. PCA
+# whitening turns the cloud into a round blob, rotated so that the axes are no longer R and G.
+# ZCA whitening is also round but keeps the axes' meaning: it only scales along the principal
+# axes, as the tutorial puts it.
+
+# %% tags=["remove-cell"]
+for name in ("PCA whitened", "ZCA whitened"):
+    assert np.allclose(
+        np.cov(versions[name], rowvar=False), np.eye(3), atol=1e-2
+    ), name
+assert (
+    np.allclose(standardized.std(axis=0), 1)
+    and abs(np.corrcoef(rgb[:, 0], rgb[:, 1])[0, 1]) > 0.8
+)
+
+# %% [markdown]
+# ## Augmentation that respects the domain, geometric patience and dropout
+#
+# **Augmentation** shows the network transformed copies of the training images: here mirrored
+# and shifted by up to 10 % (rotations and zooms are other common choices). The transformations must keep the label true. A T-shirt flipped
+# left-right is still a T-shirt, so flips are fine here; a flipped "b" is a "d", so for
+# characters they are not. Keras' random layers apply the transformations during training only.
+#
+# **Geometric patience** (the tutorial's early stopping rule): every time validation loss
+# improves at epoch e, agree to train until epoch 2e; stop when that epoch arrives without a
+# new best, and keep the best weights. It is `helpers.training.GeometricPatience`, a small Keras
+# callback. **Dropout** randomly silences half the units of a layer during training, so that no
+# unit can rely on another.
+
+# %%
+augment = keras.Sequential(
+    [
+        keras.layers.RandomFlip("horizontal"),
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+    ],
+    name="augment",
+)
+keras.utils.set_random_seed(1)
+examples = np.repeat(x_train[:1], 8, axis=0)
+augmented = ops.convert_to_numpy(augment(examples, training=True))
+fig, axes = plt.subplots(1, 8, figsize=(10, 1.7))
+for ax, image in zip(axes, augmented):
+    ax.imshow(image[:, :, 0], cmap="gray_r")
+    ax.set(xticks=[], yticks=[])
+fig.suptitle(
+    f"Eight augmented copies of one training image ({names[y_train[0]]})"
+)
+plt.show()
+
+
+def small_convnet(augmentation=None, dropout=0.0):
+    layers = [keras.Input((28, 28, 1))]
+    if augmentation is not None:
+        layers.append(augmentation)
+    layers += [
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(dropout),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+    return keras.Sequential(layers)
+
+
+N_SMALL = profile.pick(quick=600, full=6000)
+x_val, y_val = (
+    x_train[-1000:],
+    y_train[-1000:],
+)  # validation for early stopping
+x_fit, y_fit = x_train[:N_SMALL], y_train[:N_SMALL]
+variants = {
+    "plain": {},
+    "dropout 0.5": {"dropout": 0.5},
+    "augmentation + dropout": {"augmentation": augment, "dropout": 0.5},
+}
+results, curves = {}, {}
+for name, options in variants.items():
+    keras.utils.set_random_seed(0)
+    model = compiled(small_convnet(**options))
+    stopper = GeometricPatience("val_loss", factor=2, min_epochs=4)
+    curves[name] = model.fit(
+        x_fit,
+        y_fit,
+        epochs=profile.pick(quick=40, full=100),
+        batch_size=32,
+        validation_data=(x_val, y_val),
+        callbacks=[stopper],
+        verbose=0,
+    )
+    results[name] = {
+        "epochs run": len(curves[name].history["loss"]),
+        "best epoch": stopper.best_epoch,
+        "train accuracy": model.evaluate(x_fit, y_fit, verbose=0)[1],
+        "test accuracy": model.evaluate(x_test, y_test, verbose=0)[1],
+    }
+    if name == "augmentation + dropout":
+        regularized = model
+regularization = pd.DataFrame(results).T
+regularization.round(3)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.5), sharey=True)
+for ax, (name, history) in zip(axes, curves.items()):
+    plot_learning_curves(history, ["loss"], axes=[ax])
+    ax.axvline(
+        results[name]["best epoch"], color="grey", ls=":", label="best epoch"
+    )
+    ax.set_title(name)
+plt.show()
+
+# %% [markdown]
+# Trained on 600 images, the plain network soon fits its training set far better than new
+# data: the validation loss turns upwards, and geometric patience stops the run at twice the
+# best epoch, keeping the best weights. With dropout the validation loss keeps improving for
+# much longer, so patience lets it train longer, and it ends better on the test set.
+# Augmentation narrows the gap between training and test accuracy further; on a budget of 40
+# epochs it has not yet caught up in test accuracy: augmented data takes longer to fit.
+
+# %% tags=["remove-cell"]
+assert (
+    regularization.loc["plain", "train accuracy"]
+    - regularization.loc["plain", "test accuracy"]
+    > regularization.loc["augmentation + dropout", "train accuracy"]
+    - regularization.loc["augmentation + dropout", "test accuracy"]
+)
+assert (
+    regularization.loc["plain", "epochs run"]
+    < regularization.loc["dropout 0.5", "epochs run"]
+)
+assert (
+    regularization.loc["dropout 0.5", "test accuracy"]
+    > regularization.loc["plain", "test accuracy"]
+)
+assert regularization["test accuracy"].min() > 0.65, regularization
+
+# %% [markdown]
+# ## Saliency: which pixels does the prediction depend on?
+#
+# The gradient of a class score with respect to the input pixels says how much each pixel
+# would change the score: a *saliency map*. Bright pixels are those the network is "looking
+# at". The tutorial's whale example found a network locked onto the shape of the ocean rather
+# than the whale; saliency is how such shortcuts get noticed.
+
+
+# %%
+def saliency(model, image, class_index):
+    """|d score / d pixel| for one image and class (score: softmax input)."""
+    logits_model = keras.Model(
+        model.inputs, model.layers[-1].input
+    )  # before the softmax
+
+    def score(x):
+        return logits_model(x, training=False)[0, class_index]
+
+    (grad,) = gradients(score, image[np.newaxis])
+    return np.abs(grad[0, :, :, 0])
+
+
+picks = [np.flatnonzero(y_test == c)[0] for c in (0, 1, 5, 7, 8, 9)]
+fig, axes = plt.subplots(2, len(picks), figsize=(11, 4))
+for k, i in enumerate(picks):
+    predicted = int(
+        np.argmax(regularized.predict(x_test[i : i + 1], verbose=0))
+    )
+    axes[0, k].imshow(x_test[i, :, :, 0], cmap="gray_r")
+    axes[0, k].set_title(
+        f"{names[y_test[i]]}\npredicted {names[predicted]}", fontsize=8
+    )
+    axes[1, k].imshow(saliency(regularized, x_test[i], predicted), cmap="hot")
+for ax in axes.ravel():
+    ax.set(xticks=[], yticks=[])
+axes[1, 0].set_ylabel("saliency")
+plt.show()
+
+# %% [markdown]
+# The saliency concentrates on the object and especially its outline: the sole of a sandal, the
+# gap between trouser legs, the handle of a bag. A map lighting up the empty background would
+# be the warning sign.
+#
+# ## A network that predicts a constant
+#
+# A classic failure: the loss drops a little at the start, then freezes, and the accuracy sits
+# at the share of one class. The network has found that predicting the same output for every
+# input is a local minimum: with a constant output, the best constant is the class frequencies,
+# and the loss is then their entropy (ln 10 = 2.303 for ten balanced classes). Causes: a
+# learning rate so large that the first steps push every ReLU into its dead, zero-gradient
+# region, unscaled inputs that make the first layer saturate, or a bug that disconnects the
+# labels from the inputs. Here, the pixels left at 0-255 and a large SGD learning rate:
+
+# %%
+keras.utils.set_random_seed(0)
+broken = compiled(mlp((256, 256)), learning_rate=0.1, optimizer="sgd")
+raw_pixels = x_train * 255  # forgot to scale
+broken_history = broken.fit(
+    raw_pixels, y_train, epochs=4, batch_size=64, verbose=0
+)
+predictions = broken.predict(x_test * 255, verbose=0)
+predicted = predictions.argmax(axis=1)
+top_share = np.bincount(predicted).max() / len(predicted)
+print("loss per epoch:", np.round(broken_history.history["loss"], 3))
+print(f"ln(10) = {np.log(10):.3f}")
+print(
+    f"test accuracy: {(predicted == y_test).mean():.3f}; "
+    f"{top_share:.1%} of the test images get the same class"
+)
+print(
+    "largest spread of a class probability across images:",
+    round(float(predictions.std(axis=0).max()), 4),
+)
+
+# %% [markdown]
+# How to notice it: after a first enormous loss (the unscaled inputs blow up the first step),
+# the loss sits at the entropy of the class prior; nearly every input gets the same predicted
+# probabilities (their spread across images is tiny, because almost all ReLUs are dead); one
+# class is predicted for almost everything, and the accuracy is that of guessing. The first check is always the data going in (scaled? labels
+# shuffled together with the inputs?), then the learning rate.
+
+# %% tags=["remove-cell"]
+assert top_share > 0.9 and (predicted == y_test).mean() < 0.2
+assert abs(broken_history.history["loss"][-1] - np.log(10)) < 0.01
+assert float(predictions.std(axis=0).max()) < 0.05
+
+# %% [markdown]
+# ## What we learned
+#
+# - Batch size trades speed per epoch against progress per epoch; 64-256 is the easy middle.
+# - Batch normalization speeds up training and lets deep networks train at all.
+# - Standardize inputs per channel; PCA and ZCA whitening also remove correlations, ZCA
+#   without rotating the colours away.
+# - Augment with transformations that keep the label; stop with geometric patience and keep
+#   the best weights; dropout and augmentation narrow the train-test gap.
+# - Saliency maps show what a prediction depends on; a loss stuck at the class-prior entropy
+#   with identical outputs means the network predicts a constant.
+#
+# ## Exercises
+#
+# 1. Give the batch-size-1,024 run a 4x larger learning rate. How much of the gap closes?
+# 2. Put batch normalization *after* the activation instead of before. Does it matter here?
+# 3. Whiten the Fashion-MNIST pixels with ZCA (784 dimensions; keep a small epsilon). What do
+#    the whitened images look like, and why?
+# 4. Add `RandomFlip("vertical")` to the augmentation. Is that a domain-respecting choice for
+#    clothes? Measure it.
+# 5. Make the constant-predicting network train by fixing only the input scaling; then by
+#    fixing only the learning rate. Which fix is enough?
