@@ -481,7 +481,7 @@ print(
 
 # %% tags=["remove-cell"]
 assert top_share > 0.9 and (predicted == y_test).mean() < 0.2
-assert abs(broken_history.history["loss"][-1] - np.log(10)) < 0.01
+assert abs(broken_history.history["loss"][-1] - np.log(10)) < 0.05
 assert float(predictions.std(axis=0).max()) < 0.05
 
 # %% [markdown]
