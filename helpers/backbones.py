@@ -1,0 +1,238 @@
+"""Pretrained convolutional bodies for transfer learning (lectures 09, 13 and 14).
+
+:func:`load_backbone` returns a :class:`Backbone`: a Keras model from images to a feature map,
+its layers in groups from the input to the output (for freezing and discriminative learning
+rates), and where its weights came from.
+
+Two sources:
+
+- ``"imagenet"``: MobileNetV2 with ImageNet weights from ``keras.applications``, behind an
+  adapter (resize to 96x96, grey to RGB, scale to [-1, 1]). Needs the network the first time;
+  Keras caches the file in ``~/.keras/models``.
+- ``"fashion-mnist"``: a small convnet (3 blocks, 72k parameters) that helpers pretrains once
+  on the 60,000 real Fashion-MNIST training images and caches in the data folder
+  (``$HELPERS_DATA/backbones``), with its test accuracy and checksum. It is a stand-in for
+  ImageNet weights where those cannot be downloaded, and it is always announced as such.
+
+``"auto"`` tries ImageNet and falls back to the Fashion-MNIST body, saying why. Run
+``python -m helpers.backbones`` to pretrain the cached body ahead of time (``make data`` does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers.devices import import_keras
+from helpers.fetch import DataUnavailableError, cache_dir, offline_mode, sha256sum
+
+SOURCES = ("auto", "imagenet", "fashion-mnist")
+_FASHION_WIDTHS = (16, 32, 64)
+_FASHION_FILE = "fashion_mnist_convnet_v1.weights.h5"
+
+
+@dataclass
+class Backbone:
+    """A pretrained body and how to split it.
+
+    Attributes:
+        model: Keras model from images ``(batch, height, width, channels)`` with raw pixel
+            values in [0, 255] to a feature map ``(batch, h, w, features)``.
+        groups: the body's layers in groups, from the input side to the output side; the
+            first group learns most slowly under discriminative learning rates.
+        source: ``"imagenet"`` or ``"fashion-mnist"``.
+        note: one line of provenance (what the weights were trained on, and how well).
+    """
+
+    model: Any
+    groups: list[list[Any]]
+    source: str
+    note: str
+
+    def report(self) -> str:
+        params = self.model.count_params()
+        return (f"backbone: {self.source}, {params:,} parameters in {len(self.groups)} "
+                f"groups; {self.note}")
+
+
+def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = False) -> Backbone:
+    """A pretrained convolutional body, printed with its provenance.
+
+    Args:
+        source: ``"imagenet"``, ``"fashion-mnist"`` or ``"auto"`` (ImageNet when its weights
+            can be had, else the Fashion-MNIST body, announced).
+        channels: channels of the images the body will see (1 or 3; the Fashion-MNIST body
+            takes 1).
+        retrain: pretrain the Fashion-MNIST body again even if a cached copy exists.
+
+    Raises:
+        ValueError: unknown source or unsupported channel count.
+        DataUnavailableError: ``source="imagenet"`` and the weights cannot be downloaded.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown backbone source {source!r}: use one of {', '.join(SOURCES)}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grey) or 3 (RGB), not {channels!r}")
+    if source in ("auto", "imagenet"):
+        try:
+            backbone = _imagenet_backbone(channels)
+        except DataUnavailableError as err:
+            if source == "imagenet":
+                raise
+            print(f"ImageNet weights unavailable ({err.reason}); using the helpers-pretrained "
+                  "Fashion-MNIST body instead")
+        else:
+            print(backbone.report())
+            return backbone
+    if channels != 1:
+        raise ValueError("the Fashion-MNIST body takes grey images (channels=1); convert the "
+                         "images with keras.ops.mean(x, axis=-1, keepdims=True) first")
+    backbone = _fashion_backbone(retrain=retrain)
+    print(backbone.report())
+    return backbone
+
+
+# ------------------------------------------------------------------------------- ImageNet
+_IMAGENET_SIZE = 96
+
+
+def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backbone:
+    """MobileNetV2 behind a resize/colour/scale adapter; ``weights=None`` for tests."""
+    keras = import_keras()
+    layers = keras.layers
+    fix = ("ImageNet weights for MobileNetV2 are not available ({}); connect once (Keras "
+           "caches them in ~/.keras/models) or use load_backbone('fashion-mnist')")
+    if weights is not None and offline_mode():
+        raise DataUnavailableError(fix.format("HELPERS_OFFLINE is set"), "HELPERS_OFFLINE is set")
+    try:
+        net = keras.applications.MobileNetV2(
+            input_shape=(_IMAGENET_SIZE, _IMAGENET_SIZE, 3), include_top=False, weights=weights)
+    except Exception as err:  # noqa: BLE001 (urllib, HTTP and TLS errors all mean "no weights")
+        reason = f"download failed: {type(err).__name__}"
+        raise DataUnavailableError(fix.format(reason), reason) from err
+    inputs = keras.Input((None, None, channels))
+    x = layers.Resizing(_IMAGENET_SIZE, _IMAGENET_SIZE, name="adapter_resize")(inputs)
+    if channels == 1:
+        x = layers.Concatenate(name="adapter_rgb")([x, x, x])
+    x = layers.Rescaling(1 / 127.5, offset=-1, name="adapter_scale")(x)  # MobileNetV2's range
+    model = keras.Model(inputs, net(x), name="mobilenetv2_body")
+    # Three groups along the network: stem and blocks 1-5, blocks 6-12, blocks 13-16 and top.
+    # Three groups along the network: stem and blocks 1-5, blocks 6-12, blocks 13-16 and top.
+    groups: list[list[Any]] = [[], [], []]
+    group = 0
+    for layer in net.layers:
+        if layer.name.startswith("block_"):
+            block = int(layer.name.split("_")[1])
+            group = 0 if block <= 5 else 1 if block <= 12 else 2
+        groups[group].append(layer)
+    note = ("MobileNetV2, ImageNet weights (keras.applications)" if weights
+            else "MobileNetV2, random weights")
+    return Backbone(model, groups, "imagenet", note)
+
+
+# -------------------------------------------------------------------------- Fashion-MNIST
+def fashion_body() -> Any:
+    """The Fashion-MNIST body's architecture, untrained: 3 blocks of two 3x3 convolutions
+    with batch norm and ReLU, max pooling between blocks. Takes grey images of any size."""
+    keras = import_keras()
+    layers = keras.layers
+    inputs = keras.Input((None, None, 1))
+    x = layers.Rescaling(1 / 255, name="scale")(inputs)
+    for block, width in enumerate(_FASHION_WIDTHS, start=1):
+        if block > 1:
+            x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
+        for k in (1, 2):
+            x = layers.Conv2D(width, 3, padding="same", use_bias=False,
+                              name=f"block{block}_conv{k}")(x)
+            x = layers.BatchNormalization(name=f"block{block}_bn{k}")(x)
+            x = layers.ReLU(name=f"block{block}_relu{k}")(x)
+    return keras.Model(inputs, x, name="fashion_body")
+
+
+def _fashion_groups(model: Any) -> list[list[Any]]:
+    return [[layer for layer in model.layers if layer.name.startswith(f"block{b}")]
+            for b in range(1, len(_FASHION_WIDTHS) + 1)]
+
+
+def _fashion_backbone(retrain: bool = False) -> Backbone:
+    folder = cache_dir() / "backbones"
+    weights, record = folder / _FASHION_FILE, folder / (_FASHION_FILE + ".json")
+    meta = _read_record(weights, record) if not retrain else None
+    if meta is None:
+        meta = pretrain_fashion_body(folder)
+    model = fashion_body()
+    model.load_weights(weights)
+    note = (f"pretrained by helpers on the 60,000 Fashion-MNIST training images "
+            f"({meta['epochs']} epochs, {meta['test_accuracy']:.3f} test accuracy), a stand-in "
+            f"for ImageNet weights; cached in {weights}")
+    return Backbone(model, _fashion_groups(model), "fashion-mnist", note)
+
+
+def _read_record(weights: Path, record: Path) -> dict | None:
+    """The cached body's record if the weights match it; else None (after saying why)."""
+    if not (weights.is_file() and record.is_file()):
+        return None
+    try:
+        meta = json.loads(record.read_text())
+        ok = sha256sum(weights) == meta["sha256"]
+    except (ValueError, KeyError, OSError):
+        ok = False
+    if not ok:
+        print(f"cached backbone {weights} does not match its record; pretraining it again")
+        return None
+    return meta
+
+
+def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2, seed: int = 0) -> dict:
+    """Pretrain the Fashion-MNIST body (with a temporary 10-class head) and cache it.
+
+    The weights and a JSON record (epochs, test accuracy, sha256) are written atomically: a
+    crash leaves either the old files or none, never half a file.
+
+    Returns:
+        The record.
+    """
+    from helpers.datasets import load_fashion_mnist  # noqa: PLC0415
+
+    keras = import_keras()
+    folder = Path(folder) if folder is not None else cache_dir() / "backbones"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = load_fashion_mnist()
+    print(f"pretraining the Fashion-MNIST body ({epochs} epochs on 60,000 images; about "
+          "4 minutes on a 2-core CPU, seconds on a GPU; done once)")
+    keras.utils.set_random_seed(seed)
+    body = fashion_body()
+    model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(10)])
+    steps = epochs * -(-len(data.x_train) // 128)
+    # Warm up then anneal (a one-cycle shape): ends at a low rate, so the last weights are good.
+    schedule = keras.optimizers.schedules.CosineDecay(
+        2e-4, decay_steps=steps - steps // 4, warmup_target=4e-3, warmup_steps=steps // 4)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(data.x_train[..., None], data.y_train, epochs=epochs, batch_size=128, verbose=0)
+    accuracy = model.evaluate(data.x_test[..., None], data.y_test, verbose=0)[1]
+    weights = folder / _FASHION_FILE
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        partial = Path(tmp) / _FASHION_FILE
+        body.save_weights(partial)
+        meta = {"epochs": epochs, "seed": seed, "test_accuracy": round(float(accuracy), 4),
+                "seconds": round(time.perf_counter() - start, 1), "sha256": sha256sum(partial),
+                "keras": keras.__version__}
+        (Path(tmp) / "record.json").write_text(json.dumps(meta, indent=1))
+        os.replace(partial, weights)
+        os.replace(Path(tmp) / "record.json", folder / (_FASHION_FILE + ".json"))
+    print(f"pretrained in {meta['seconds']} s, Fashion-MNIST test accuracy "
+          f"{meta['test_accuracy']:.3f}")
+    return meta
+
+
+if __name__ == "__main__":
+    load_backbone("fashion-mnist")

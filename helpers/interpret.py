@@ -1,0 +1,106 @@
+"""What a classifier gets wrong: confusion matrix, most-confused pairs, top losses.
+
+:class:`Interpretation` takes predicted probabilities and true labels (numpy arrays, from any
+model) and answers the questions of fastai's ``ClassificationInterpretation`` with
+scikit-learn and matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Interpretation:
+    """Predictions of a single-label classifier next to the truth.
+
+    Attributes:
+        probs: (n, n_classes) predicted probabilities (rows sum to 1).
+        targets: (n,) true class indices.
+        images: (n, ...) the inputs, for :meth:`plot_top_losses` (optional).
+        class_names: a name per class (default: the class index).
+    """
+
+    probs: np.ndarray
+    targets: np.ndarray
+    images: np.ndarray | None = None
+    class_names: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.probs, self.targets = np.asarray(self.probs), np.asarray(self.targets).ravel()
+        if self.probs.ndim != 2 or len(self.probs) != len(self.targets):
+            raise ValueError(f"probs must be (n, n_classes) and targets (n,), got "
+                             f"{self.probs.shape} and {self.targets.shape}")
+        if not np.allclose(self.probs.sum(axis=1), 1, atol=1e-3):
+            raise ValueError("probs rows must sum to 1: apply a softmax to logits first")
+        n_classes = self.probs.shape[1]
+        if self.targets.min() < 0 or self.targets.max() >= n_classes:
+            raise ValueError(f"targets must be class indices in [0, {n_classes})")
+        if self.class_names is None:
+            self.class_names = [str(k) for k in range(n_classes)]
+
+    @property
+    def preds(self) -> np.ndarray:
+        """Predicted class per sample."""
+        return self.probs.argmax(axis=1)
+
+    @property
+    def losses(self) -> np.ndarray:
+        """Cross-entropy per sample: minus the log of the probability of the true class."""
+        p = self.probs[np.arange(len(self.targets)), self.targets]
+        return -np.log(np.clip(p, 1e-12, 1.0))
+
+    def confusion_matrix(self) -> np.ndarray:
+        """Counts: rows are the true classes, columns the predicted ones."""
+        from sklearn.metrics import confusion_matrix  # noqa: PLC0415
+
+        return confusion_matrix(self.targets, self.preds, labels=range(self.probs.shape[1]))
+
+    def plot_confusion_matrix(self, ax=None):
+        """The confusion matrix as a labelled heat map."""
+        from sklearn.metrics import ConfusionMatrixDisplay  # noqa: PLC0415
+
+        display = ConfusionMatrixDisplay(self.confusion_matrix(),
+                                         display_labels=list(self.class_names))
+        display.plot(ax=ax, colorbar=False, xticks_rotation=45)
+        display.ax_.set_title("Confusion matrix")
+        return display.ax_
+
+    def most_confused(self, min_count: int = 1) -> list[tuple[str, str, int]]:
+        """(true class, predicted class, count) of the off-diagonal cells with at least
+        ``min_count`` mistakes, most frequent first."""
+        cm = self.confusion_matrix()
+        np.fill_diagonal(cm, 0)
+        rows, cols = np.nonzero(cm >= max(min_count, 1))
+        pairs = [(self.class_names[r], self.class_names[c], int(cm[r, c]))
+                 for r, c in zip(rows, cols, strict=True)]
+        return sorted(pairs, key=lambda pair: -pair[2])
+
+    def top_losses(self, k: int = 9) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` largest losses and their sample indices, largest first."""
+        order = np.argsort(-self.losses)[:k]
+        return self.losses[order], order
+
+    def plot_top_losses(self, k: int = 9, *, ncols: int = 3):
+        """The images with the largest losses, titled predicted / true / loss / probability
+        of the true class."""
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+
+        if self.images is None:
+            raise ValueError("pass images=... to Interpretation to plot the top losses")
+        losses, order = self.top_losses(k)
+        nrows = -(-len(order) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows))
+        for ax in np.ravel(axes):
+            ax.axis("off")
+        for ax, i, loss in zip(np.ravel(axes), order, losses, strict=False):
+            ax.imshow(np.squeeze(self.images[i]), cmap="gray_r")
+            names = self.class_names
+            ax.set_title(f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
+                         f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}", fontsize=9)
+        fig.suptitle("Top losses: predicted / actual, loss / probability of actual")
+        fig.tight_layout()
+        return fig

@@ -1,0 +1,445 @@
+"""A fastai-style training API for Keras models: lr_find, one-cycle, fine_tune.
+
+Keras has the parts (callbacks, optimizers, ``model.fit``) but none of these conveniences.
+Each piece here is small and plain Keras underneath:
+
+- :func:`lr_find`: a loop over ``model.train_on_batch`` with a rising learning rate; the model's
+  weights and optimizer state are restored afterwards.
+- :class:`OneCycle`: a callback that sets the learning rate (and the momentum, where the
+  optimizer has one) before every batch: warm-up, then annealing; :func:`one_cycle_schedule`
+  and :func:`plot_one_cycle` show the schedule.
+- :func:`discriminative`: an optimizer whose update is scaled per variable, so that earlier
+  layer groups learn more slowly (Keras has no per-layer learning rate).
+- :class:`Learner`: a model, its data and its layer groups, with ``freeze``, ``unfreeze``,
+  ``fit_one_cycle`` and ``fine_tune``; every method ends in ``model.compile`` and
+  ``model.fit``.
+
+Importing this module imports Keras (quietly, see :func:`helpers.devices.import_keras`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from helpers.devices import import_keras
+
+keras = import_keras()
+
+
+# ------------------------------------------------------------------ learning-rate finder
+@dataclass
+class LRFinder:
+    """The result of :func:`lr_find`.
+
+    Attributes:
+        lrs, losses: the learning rate of each mini-batch and its training loss.
+        smoothed: the losses after exponential smoothing (with bias correction).
+        steepest: the learning rate where the smoothed loss falls fastest, looking only at
+            rates below the minimum: the book's suggestion.
+        minimum: the learning rate of the smallest smoothed loss (divide by 10 to use it).
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    steepest: float
+    minimum: float
+
+    @property
+    def suggestion(self) -> float:
+        """The suggested learning rate: the steepest descent of the smoothed loss."""
+        return self.steepest
+
+    def plot(self, ax=None):
+        """Smoothed loss against learning rate on a log axis, with both rules marked."""
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+
+        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+        ax.plot(self.lrs, self.smoothed, label="smoothed loss")
+        for lr, text, marker in [(self.steepest, "steepest", "o"),
+                                 (self.minimum / 10, "minimum / 10", "s")]:
+            y = np.interp(np.log(lr), np.log(self.lrs), self.smoothed)
+            ax.plot(lr, y, marker, label=f"{text}: {lr:.1e}")
+        ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="training loss",
+               title="Learning-rate finder")
+        ax.legend()
+        return ax
+
+
+def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float = 1e-7,
+            end_lr: float = 10.0, num_steps: int = 100, stop_factor: float = 4.0,
+            beta: float = 0.98, seed: int = 0) -> LRFinder:
+    """Train on mini-batches with an exponentially rising learning rate; record the loss.
+
+    Stops after ``num_steps`` batches or when the smoothed loss exceeds ``stop_factor`` times
+    its best value. The model must be compiled with an optimizer whose learning rate is a
+    number (not a schedule). Its weights, optimizer state and learning rate are restored
+    afterwards, even if the sweep fails.
+
+    Raises:
+        ValueError: the model is not compiled, its learning rate is a schedule, or the
+            arguments are out of range.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        raise ValueError("compile the model first: model.compile(optimizer=..., loss=...)")
+    if not 0 < start_lr < end_lr:
+        raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
+    if num_steps < 5 or len(x) < batch_size:
+        raise ValueError(f"need num_steps >= 5 and at least one full batch ({batch_size} "
+                         f"samples), got num_steps={num_steps} and {len(x)} samples")
+    if isinstance(getattr(_inner(optimizer), "_learning_rate", None),
+                  keras.optimizers.schedules.LearningRateSchedule):
+        raise ValueError("lr_find sets the learning rate itself: compile with a number, e.g. "
+                         "keras.optimizers.Adam(1e-3), not a schedule")
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    saved_weights = model.get_weights()
+    saved_state = [v.numpy() for v in optimizer.variables]
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([rng.permutation(len(x)) for _ in range(
+        -(-num_steps * batch_size // len(x)))])
+    losses: list[float] = []
+    smoothed: list[float] = []
+    average = 0.0
+    try:
+        for step, lr in enumerate(lrs):
+            batch = order[step * batch_size:(step + 1) * batch_size]
+            optimizer.learning_rate = float(lr)
+            loss = model.train_on_batch(x[batch], y[batch])
+            loss = float(np.ravel(loss)[0])  # the loss comes first when metrics are compiled
+            average = beta * average + (1 - beta) * loss
+            losses.append(loss)
+            smoothed.append(average / (1 - beta ** (step + 1)))
+            if not np.isfinite(smoothed[-1]) or smoothed[-1] > stop_factor * min(smoothed):
+                break
+    finally:
+        model.set_weights(saved_weights)
+        for variable, value in zip(optimizer.variables, saved_state, strict=True):
+            variable.assign(value)
+    n = len(losses)
+    if n < 5:
+        raise ValueError(f"the loss diverged after {n} batches: lower start_lr ({start_lr})")
+    lrs, curve = lrs[:n], np.array(smoothed)
+    curve = np.where(np.isfinite(curve), curve, np.nanmax(curve[np.isfinite(curve)]))
+    lowest = int(np.argmin(curve))
+    slope = np.gradient(curve, np.log(lrs))
+    steepest = int(np.argmin(slope[:max(lowest, 1) + 1]))
+    return LRFinder(lrs, np.array(losses), curve, float(lrs[steepest]), float(lrs[lowest]))
+
+
+# ---------------------------------------------------------------------------- one cycle
+def one_cycle_schedule(total_steps: int, lr_max: float, *, pct_start: float = 0.25,
+                       div: float = 25.0, final_div: float = 1e4,
+                       moms: tuple[float, float] = (0.95, 0.85)) -> tuple[np.ndarray, np.ndarray]:
+    """Learning rate and momentum for each of ``total_steps`` batches.
+
+    The rate rises from ``lr_max / div`` to ``lr_max`` over the first ``pct_start`` of the
+    steps and falls to ``lr_max / (div * final_div)`` over the rest, both along half cosines;
+    the momentum does the opposite, from ``moms[0]`` down to ``moms[1]`` and back up.
+    """
+    if total_steps < 2 or not 0 < pct_start < 1 or lr_max <= 0:
+        raise ValueError("need total_steps >= 2, 0 < pct_start < 1 and lr_max > 0, got "
+                         f"{total_steps}, {pct_start} and {lr_max}")
+    step = np.arange(total_steps)
+    warm = max(int(round(pct_start * total_steps)), 1)
+    phase = np.where(step < warm, step / warm, (step - warm) / max(total_steps - 1 - warm, 1))
+
+    def cosine(start: np.ndarray | float, end: np.ndarray | float) -> np.ndarray:
+        return end + (start - end) * (1 + np.cos(np.pi * phase)) / 2
+
+    low, end = lr_max / div, lr_max / (div * final_div)
+    lr = np.where(step < warm, cosine(low, lr_max), cosine(lr_max, end))
+    mom = np.where(step < warm, cosine(moms[0], moms[1]), cosine(moms[1], moms[0]))
+    return lr, mom
+
+
+def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *, axes=None):
+    """Plot a learning-rate (and momentum) schedule against the batch number."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    n = 1 if moms is None else 2
+    axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3))[1]
+    axes = np.atleast_1d(axes)
+    axes[0].plot(lrs)
+    axes[0].set(xlabel="batch", ylabel="learning rate", title="One cycle: learning rate")
+    if moms is not None:
+        axes[1].plot(moms, color="C1")
+        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)",
+                    title="One cycle: momentum")
+    return axes
+
+
+def _inner(optimizer: Any) -> Any:
+    """The optimizer that holds the hyperparameters (under a mixed-precision loss scaler)."""
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def _momentum_name(optimizer: Any) -> str | None:
+    """The momentum hyperparameter that can be cycled: Adam-style ``beta_1``. (SGD tests its
+    ``momentum`` with a Python ``if`` inside the step, so it must stay a constant.)"""
+    return "beta_1" if hasattr(optimizer, "beta_1") else None
+
+
+class OneCycle(keras.callbacks.Callback):
+    """Set the learning rate and momentum of every batch along a one-cycle schedule.
+
+    Use with ``model.fit(..., callbacks=[OneCycle(lr_max)])``. The total number of batches
+    is read from ``fit`` (epochs x steps per epoch). Where the optimizer has an Adam-style
+    momentum (``beta_1``: Adam, AdamW, Nadam, ...), it is turned into a variable at the start of
+    training so that it can change between batches; SGD keeps its constant momentum. The
+    rates and momenta actually used are kept in ``lrs`` and ``moms``.
+    """
+
+    def __init__(self, lr_max: float, *, pct_start: float = 0.25, div: float = 25.0,
+                 final_div: float = 1e4, moms: tuple[float, float] = (0.95, 0.85)) -> None:
+        super().__init__()
+        self.lr_max, self.pct_start, self.div, self.final_div = lr_max, pct_start, div, final_div
+        self.cycle_moms = moms
+        self.lrs: list[float] = []
+        self.moms: list[float] = []
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        steps = self.params.get("steps")
+        if not steps:
+            raise ValueError("OneCycle needs to know the number of batches: pass arrays to "
+                             "fit, or steps_per_epoch with a generator")
+        total = self.params["epochs"] * steps
+        self._lr, self._mom = one_cycle_schedule(
+            total, self.lr_max, pct_start=self.pct_start, div=self.div,
+            final_div=self.final_div, moms=self.cycle_moms)
+        self._step = 0
+        self.lrs, self.moms = [], []
+        if not self.model.optimizer.built:  # build with the float, as Keras expects
+            self.model.optimizer.build(self.model.trainable_variables)
+        optimizer = _inner(self.model.optimizer)
+        self._momentum = _momentum_name(optimizer)
+        if self._momentum and not isinstance(getattr(optimizer, self._momentum),
+                                             keras.Variable):
+            # A float hyperparameter is a constant in the compiled step: make it a variable
+            # (tracked by the optimizer) and rebuild the step so that it is read every batch.
+            value = float(getattr(optimizer, self._momentum))
+            setattr(optimizer, self._momentum,
+                    keras.Variable(value, dtype="float32", trainable=False,
+                                   name=self._momentum))
+            self.model.make_train_function(force=True)
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        step = min(self._step, len(self._lr) - 1)
+        optimizer = _inner(self.model.optimizer)
+        optimizer.learning_rate = float(self._lr[step])
+        self.lrs.append(float(self._lr[step]))
+        if self._momentum:
+            getattr(optimizer, self._momentum).assign(float(self._mom[step]))
+            self.moms.append(float(self._mom[step]))
+        self._step += 1
+
+    def plot(self, axes=None):
+        """The schedule that was applied, batch by batch."""
+        return plot_one_cycle(self.lrs, self.moms or None, axes=axes)
+
+
+# ------------------------------------------------------------ discriminative learning rates
+class _ScaledUpdates:
+    """Mixin: multiply the learning rate of each variable by its own factor."""
+
+    _scales_by_path: dict[str, float]
+
+    def build(self, variables: Sequence[Any]) -> None:
+        paths = {v.path for v in variables}
+        unknown = sorted(set(self._scales_by_path) - paths)
+        if unknown:
+            raise ValueError(f"no trainable variable has the path(s) {unknown[:3]}; paths look "
+                             f"like {sorted(paths)[:2]} (see model.trainable_variables)")
+        super().build(variables)  # type: ignore[misc]
+        self._scales = [self._scales_by_path.get(v.path, 1.0) for v in variables]
+
+    def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+        scale = self._scales[self._get_variable_index(variable)]  # type: ignore[attr-defined]
+        super().update_step(gradient, variable, learning_rate * scale)  # type: ignore[misc]
+
+
+def discriminative(optimizer: Any, scales: dict[str, float]) -> Any:
+    """A copy of ``optimizer`` whose step for each variable is scaled by ``scales[path]``.
+
+    Keras applies one learning rate to every variable. This returns an optimizer of a
+    subclass of the same class that multiplies the learning rate by a per-variable factor
+    inside ``update_step``, so it works for any optimizer (SGD, Adam, ...) and backend. For
+    adaptive optimizers such as Adam, scaling the gradient would do nothing (Adam divides by
+    the gradient's size); scaling the learning rate scales the step.
+
+    Args:
+        optimizer: the optimizer to copy (its configuration, not its state).
+        scales: factor by variable path (``variable.path``, e.g. ``"sequential/dense/kernel"``);
+            variables not named get 1.
+
+    Raises:
+        ValueError: a factor is not positive; when the optimizer is built, a path that is not
+            one of the trainable variables'.
+    """
+    bad = {path: s for path, s in scales.items() if not s > 0}
+    if bad:
+        raise ValueError(f"learning-rate factors must be positive, got {bad}")
+    base = type(optimizer)
+    cls = type(f"Discriminative{base.__name__}", (_ScaledUpdates, base), {})
+    new = cls.from_config(optimizer.get_config())
+    new._scales_by_path = dict(scales)
+    return new
+
+
+# ----------------------------------------------------------------------------- learner
+class _EpochTable(keras.callbacks.Callback):
+    """One printed line per epoch: losses, metrics and seconds."""
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._header = False
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = {k: v for k, v in (logs or {}).items() if k != "learning_rate"}
+        if not self._header:
+            print("epoch " + " ".join(f"{k:>12}" for k in logs) + "  seconds")
+            self._header = True
+        values = " ".join(f"{float(v):12.4f}" for v in logs.values())
+        print(f"{epoch + 1:5d} {values}  {time.perf_counter() - self._start:7.1f}")
+
+
+class Learner:
+    """A Keras model with its data, loss and layer groups, trained the fastai way.
+
+    Args:
+        model: the Keras model (body and head).
+        train: ``(x, y)`` training arrays.
+        valid: ``(x, y)`` validation arrays, or None.
+        loss, metrics: as for ``model.compile``.
+        groups: the body's layers in groups from input to output (e.g. ``Backbone.groups``);
+            every other layer with weights forms the last group, the head.
+        optimizer: a function returning a fresh optimizer (default ``keras.optimizers.Adam``).
+        batch_size: mini-batch size for every fit.
+        jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``).
+    """
+
+    def __init__(self, model: Any, train: tuple[Any, Any], valid: tuple[Any, Any] | None = None,
+                 *, loss: Any, metrics: Sequence[Any] = (), groups: Sequence[Sequence[Any]] = (),
+                 optimizer: Callable[[], Any] | None = None, batch_size: int = 64,
+                 jit_compile: bool = False) -> None:
+        self.model, self.train, self.valid = model, train, valid
+        self.loss, self.metrics = loss, list(metrics)
+        self.make_optimizer = optimizer or keras.optimizers.Adam
+        self.batch_size, self.jit_compile = batch_size, jit_compile
+        body = [list(group) for group in groups]
+        in_body = {id(layer) for group in body for layer in group}
+        head = [layer for layer in _leaf_layers(model)
+                if id(layer) not in in_body and layer.weights]
+        self.groups = [*body, head] if head else body
+        self.histories: list[Any] = []
+        self.freeze() if len(self.groups) > 1 else self.unfreeze()
+
+    # -- freezing
+    def freeze_to(self, n: int) -> None:
+        """Make groups before ``n`` untrainable and the rest trainable (compiled next fit)."""
+        for k, group in enumerate(self.groups):
+            for layer in group:
+                layer.trainable = k >= n
+
+    def freeze(self) -> None:
+        """Train only the last group (the head)."""
+        self.freeze_to(len(self.groups) - 1)
+
+    def unfreeze(self) -> None:
+        """Train every group."""
+        self.freeze_to(0)
+
+    # -- learning rates
+    def group_rates(self, lr: float | tuple[float, float]) -> list[float]:
+        """Learning rate per group: one number for all, or (first, last) spread geometrically."""
+        if isinstance(lr, tuple):
+            low, high = lr
+            if not 0 < low <= high:
+                raise ValueError(f"need 0 < first <= last in lr=(first, last), got {lr}")
+            return list(np.geomspace(low, high, len(self.groups)))
+        return [float(lr)] * len(self.groups)
+
+    def compile(self, lr: float | tuple[float, float] = 1e-3) -> None:
+        """Compile with a fresh optimizer and the group learning rates for ``lr``."""
+        rates = self.group_rates(lr)
+        top = max(rates)
+        scales = {v.path: rate / top for group, rate in zip(self.groups, rates, strict=True)
+                  for layer in group for v in layer.trainable_weights}
+        optimizer = self.make_optimizer()
+        optimizer.learning_rate = top
+        if any(s != 1 for s in scales.values()):
+            optimizer = discriminative(optimizer, scales)
+        self.model.compile(optimizer=optimizer, loss=self.loss, metrics=self.metrics,
+                           jit_compile=self.jit_compile)
+
+    # -- training
+    def lr_find(self, **kwargs: Any) -> LRFinder:
+        """:func:`lr_find` on the training data, with the layers trainable as they are now."""
+        self.compile()
+        return lr_find(self.model, *self.train, batch_size=self.batch_size, **kwargs)
+
+    def fit(self, epochs: int, lr: float | tuple[float, float] = 1e-3, *,
+            callbacks: Sequence[Any] = (), verbose: bool = True) -> Any:
+        """Plain ``model.fit`` at a constant learning rate (per group)."""
+        self.compile(lr)
+        return self._fit(epochs, list(callbacks), verbose)
+
+    def fit_one_cycle(self, epochs: int, lr_max: float | tuple[float, float], *,
+                      pct_start: float = 0.25, div: float = 25.0, callbacks: Sequence[Any] = (),
+                      verbose: bool = True) -> Any:
+        """``model.fit`` with a :class:`OneCycle` callback; ``lr_max=(a, b)`` spreads the peak
+        rate from ``a`` (first group) to ``b`` (head). The callback is kept as
+        ``self.one_cycle``."""
+        self.compile(lr_max)
+        top = max(self.group_rates(lr_max))
+        self.one_cycle = OneCycle(top, pct_start=pct_start, div=div)
+        return self._fit(epochs, [self.one_cycle, *callbacks], verbose)
+
+    def fine_tune(self, epochs: int, base_lr: float = 2e-3, *, freeze_epochs: int = 1,
+                  lr_mult: float = 100.0, verbose: bool = True) -> Any:
+        """Transfer learning in two stages, as fastai's ``fine_tune``.
+
+        1. Head only (body frozen): ``freeze_epochs`` of one cycle at ``base_lr``.
+        2. Everything: ``epochs`` of one cycle at half that rate for the head and
+           ``lr_mult`` times less for the first group, geometric in between.
+
+        Returns:
+            The second stage's ``History`` (both are in ``self.histories``).
+        """
+        if freeze_epochs > 0:
+            self.freeze()
+            if verbose:
+                print(f"stage 1: head only, {freeze_epochs} epoch(s) at {base_lr:.1e}")
+            self.fit_one_cycle(freeze_epochs, base_lr, pct_start=0.99, verbose=verbose)
+        base_lr /= 2
+        self.unfreeze()
+        lr = (base_lr / lr_mult, base_lr)
+        if verbose:
+            rates = ", ".join(f"{r:.1e}" for r in self.group_rates(lr))
+            print(f"stage 2: all {len(self.groups)} groups, {epochs} epoch(s), peak rates {rates}")
+        return self.fit_one_cycle(epochs, lr, pct_start=0.3, div=5.0, verbose=verbose)
+
+    def _fit(self, epochs: int, callbacks: list[Any], verbose: bool) -> Any:
+        x, y = self.train
+        history = self.model.fit(x, y, validation_data=self.valid, epochs=epochs,
+                                 batch_size=self.batch_size, verbose=0,
+                                 callbacks=[*callbacks, *([_EpochTable()] if verbose else [])])
+        self.histories.append(history)
+        return history
+
+
+def _leaf_layers(model: Any) -> list[Any]:
+    """The layers of ``model``, with nested models replaced by their own layers."""
+    out = []
+    for layer in model.layers:
+        out.extend(_leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
