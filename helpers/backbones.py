@@ -54,6 +54,27 @@ class Backbone:
     source: str
     note: str
 
+    def copy(self) -> Backbone:
+        """An independent copy with the same pretrained weights (for a fresh experiment).
+
+        The copy's layers take the current global dtype policy, so a copy made after
+        switching mixed precision on computes in float16.
+        """
+        keras = import_keras()
+
+        def rebuild(layer: Any) -> Any:
+            if hasattr(layer, "layers"):  # a nested model keeps its own layers' policies
+                return layer.__class__.from_config(layer.get_config())
+            config = layer.get_config()
+            config.pop("dtype", None)
+            return layer.__class__.from_config(config)
+
+        model = keras.models.clone_model(self.model, clone_function=rebuild)
+        model.set_weights(self.model.get_weights())
+        by_name = {layer.name: layer for layer in leaf_layers(model)}
+        groups = [[by_name[layer.name] for layer in group] for group in self.groups]
+        return Backbone(model, groups, self.source, self.note)
+
     def report(self) -> str:
         params = self.model.count_params()
         return (f"backbone: {self.source}, {params:,} parameters in {len(self.groups)} "
@@ -95,6 +116,14 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
     backbone = _fashion_backbone(retrain=retrain)
     print(backbone.report())
     return backbone
+
+
+def leaf_layers(model: Any) -> list[Any]:
+    """The layers of ``model``, with nested models replaced by their own layers."""
+    out = []
+    for layer in model.layers:
+        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
 
 
 # ------------------------------------------------------------------------------- ImageNet

@@ -102,5 +102,4 @@ class Interpretation:
             ax.set_title(f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
                          f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}", fontsize=9)
         fig.suptitle("Top losses: predicted / actual, loss / probability of actual")
-        fig.tight_layout()
         return fig

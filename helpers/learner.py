@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.backbones import leaf_layers
 from helpers.devices import import_keras
 
 keras = import_keras()
@@ -40,7 +41,8 @@ class LRFinder:
         lrs, losses: the learning rate of each mini-batch and its training loss.
         smoothed: the losses after exponential smoothing (with bias correction).
         steepest: the learning rate where the smoothed loss falls fastest, looking only at
-            rates below the minimum: the book's suggestion.
+            rates below the minimum and past the first tenth of the sweep (noise): the
+            book's suggestion.
         minimum: the learning rate of the smallest smoothed loss (divide by 10 to use it).
     """
 
@@ -130,7 +132,8 @@ def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float
     curve = np.where(np.isfinite(curve), curve, np.nanmax(curve[np.isfinite(curve)]))
     lowest = int(np.argmin(curve))
     slope = np.gradient(curve, np.log(lrs))
-    steepest = int(np.argmin(slope[:max(lowest, 1) + 1]))
+    skip = min(len(curve) // 10, max(lowest - 1, 0))  # the first steps are mostly noise
+    steepest = skip + int(np.argmin(slope[skip:max(lowest, skip + 1) + 1]))
     return LRFinder(lrs, np.array(losses), curve, float(lrs[steepest]), float(lrs[lowest]))
 
 
@@ -337,7 +340,7 @@ class Learner:
         self.batch_size, self.jit_compile = batch_size, jit_compile
         body = [list(group) for group in groups]
         in_body = {id(layer) for group in body for layer in group}
-        head = [layer for layer in _leaf_layers(model)
+        head = [layer for layer in leaf_layers(model)
                 if id(layer) not in in_body and layer.weights]
         self.groups = [*body, head] if head else body
         self.histories: list[Any] = []
@@ -435,11 +438,3 @@ class Learner:
                                  callbacks=[*callbacks, *([_EpochTable()] if verbose else [])])
         self.histories.append(history)
         return history
-
-
-def _leaf_layers(model: Any) -> list[Any]:
-    """The layers of ``model``, with nested models replaced by their own layers."""
-    out = []
-    for layer in model.layers:
-        out.extend(_leaf_layers(layer) if hasattr(layer, "layers") else [layer])
-    return out

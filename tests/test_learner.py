@@ -237,6 +237,9 @@ def test_fashion_body_takes_any_size_and_has_three_groups():
     assert body(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
     assert body(np.zeros((1, 56, 56, 1), "float32")).shape == (1, 14, 14, 64)
     groups = backbones._fashion_groups(body)
+    copy = backbones.Backbone(body, groups, "fashion-mnist", "").copy()
+    assert copy.model is not body and copy.groups[0][0] is not groups[0][0]
+    assert [[x.name for x in g] for g in copy.groups] == [[x.name for x in g] for g in groups]
     convs = [layer for g in groups for layer in g if "conv" in layer.name]
     assert len(groups) == 3 and len(convs) == 6
 

