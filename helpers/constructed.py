@@ -66,31 +66,47 @@ def make_fashion_mosaics(n_train: int = 6000, n_test: int = 1000, *, grid: int =
 
 
 def make_fashion_locations(n_train: int = 6000, n_test: int = 1000, *, canvas: int = 64,
-                           seed: int = 0) -> Dataset:
+                           frames_per_item: int = 1, seed: int = 0) -> Dataset:
     """Image regression: a Fashion-MNIST item pasted at a random place on a blank canvas.
+
+    With ``frames_per_item`` > 1 the images come in short "video clips": each item appears in
+    that many consecutive images, moving at most 2 pixels per frame, like the frames of one
+    person in a head-pose dataset. ``g_train`` / ``g_test`` then say which clip an image is
+    from, so that a validation split can keep clips together.
 
     Returns:
         Dataset (kind ``constructed``) with ``x_train`` (n, canvas, canvas) uint8,
         ``y_train`` (n, 2) float32, the item's centre as (row, column) in pixels, the item's
-        class in ``c_train``, and the same for test.
+        class in ``c_train``, its clip in ``g_train``, and the same for test.
     """
     n_train, n_test = _check_count("n_train", n_train), _check_count("n_test", n_test)
     canvas = _check_count("canvas", canvas, low=28)
+    frames = _check_count("frames_per_item", frames_per_item)
     fashion = load_fashion_mnist()
     rng = np.random.default_rng(seed)
     arrays = {}
+    high = canvas - 28
     for split, n in (("train", n_train), ("test", n_test)):
         items, labels = fashion[f"x_{split}"], fashion[f"y_{split}"]
-        picks = rng.integers(0, len(items), size=n)
-        top, left = rng.integers(0, canvas - 28 + 1, size=(2, n))
+        clips = -(-n // frames)
+        picks = np.repeat(rng.integers(0, len(items), size=clips), frames)[:n]
+        group = np.repeat(np.arange(clips), frames)[:n]
+        start = rng.integers(0, high + 1, size=(clips, 2))
+        steps = rng.integers(-2, 3, size=(clips, frames, 2))
+        steps[:, 0] = 0
+        corner = np.clip(start[:, None] + np.cumsum(steps, axis=1), 0, high)
+        top, left = corner.reshape(-1, 2)[:n].T
         x = np.zeros((n, canvas, canvas), np.uint8)
         for k in range(n):
             x[k, top[k]:top[k] + 28, left[k]:left[k] + 28] = items[picks[k]]
         arrays[f"x_{split}"] = x
         arrays[f"y_{split}"] = np.stack([top + 13.5, left + 13.5], axis=1).astype(np.float32)
         arrays[f"c_{split}"] = labels[picks]
-    note = (f"Fashion-MNIST items at random places on a {canvas}x{canvas} canvas, target the "
-            f"item's centre (row, column); train from train items, test from test items")
+        arrays[f"g_{split}"] = group
+    clip_note = f", in clips of {frames} frames" if frames > 1 else ""
+    note = (f"Fashion-MNIST items at random places on a {canvas}x{canvas} canvas{clip_note}, "
+            f"target the item's centre (row, column); train from train items, test from test "
+            f"items")
     return _announce(Dataset("Fashion-MNIST locations", arrays, fashion.source, "constructed",
                              note, {"class_names": fashion.class_names}))
 

@@ -159,6 +159,19 @@ def test_location_targets_are_the_item_centres(offline):
         assert image.sum() == inside.astype(int).sum()  # nothing outside the item's box
 
 
+@needs_fashion
+def test_location_clips_keep_one_item_and_move_a_little(offline):
+    ds = constructed.make_fashion_locations(n_train=23, n_test=5, canvas=48, frames_per_item=5)
+    assert ds.g_train.tolist() == np.repeat(np.arange(5), 5)[:23].tolist()
+    assert np.all((ds.y_train >= 13.5) & (ds.y_train <= 48 - 14.5))
+    for clip in range(5):
+        frames = ds.g_train == clip
+        assert len(set(ds.c_train[frames])) == 1
+        assert np.abs(np.diff(ds.y_train[frames], axis=0)).max() <= 2
+    with pytest.raises(ValueError, match="frames_per_item"):
+        constructed.make_fashion_locations(n_train=5, n_test=5, frames_per_item=0)
+
+
 def test_synthetic_scenes_are_named_and_shaped(capsys):
     ds = constructed.load_acoustic_scenes(n_per_class=5, n_locations=3)
     assert "SYNTHETIC" in capsys.readouterr().out and ds.kind == "synthetic"
