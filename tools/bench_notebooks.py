@@ -71,6 +71,13 @@ def main(argv: list[str]) -> int:
          "| notebook | seconds | budget (120 s) |", "| --- | ---: | --- |", *rows, "", builds, ""])
     out = ROOT / "benchmarks" / f"notebooks_{profile.name}.md"
     out.parent.mkdir(exist_ok=True)
+    if argv and out.exists():  # a partial run updates its rows and keeps the others
+        measured = {row.split("|")[1].strip(): row for row in rows}
+        old = out.read_text().splitlines()
+        kept = [line for line in old if line.startswith("| 0") or line.startswith("| 1")]
+        merged = {line.split("|")[1].strip(): line for line in kept} | measured
+        rows = [merged[name] for name in sorted(merged)]
+        builds = next((line for line in old if line.startswith("Book build")), "")
     out.write_text(table)
     print(f"written {out.relative_to(ROOT)}")
     return 0 if all("OVER" not in r for r in rows) else 1
