@@ -224,7 +224,8 @@ finder = fresh.lr_find()
 finder.plot()
 plt.show()
 print(
-    f"suggested (steepest): {finder.suggestion:.1e}; minimum/10: {finder.minimum / 10:.1e}"
+    f"suggested (steepest): {finder.suggestion:.1e}; "
+    f"minimum/10: {finder.minimum / 10:.1e}"
 )
 
 # %% tags=["remove-cell"]
@@ -247,8 +248,8 @@ print(inspect.getsource(helpers.learner.lr_find).split('"""')[-1][:1400])
 # ### Too high, too low
 #
 # The suggestion is close to the default we used. What does a bad learning rate look like?
-# We train the whole network for two epochs at a constant rate: far too low, the finder's suggestion, and far too high (on half of the
-# training images, to save time).
+# We train the whole network for two epochs at a constant rate: far too low, the finder's
+# suggestion, and far too high (on half of the training images, to save time).
 
 # %%
 rates = {
@@ -371,7 +372,7 @@ def deeper_body():
     for block, width in enumerate((16, 32, 64), start=1):
         layers = [keras.layers.MaxPooling2D()] if block > 1 else []
         for _ in range(4):
-            # momentum 0.9: the normalization statistics must settle within few steps
+            # momentum 0.9: normalization statistics must settle in few steps
             layers += [
                 keras.layers.Conv2D(width, 3, padding="same", use_bias=False),
                 keras.layers.BatchNormalization(momentum=0.9),
@@ -397,7 +398,8 @@ deep_history = deep.fit_one_cycle(
     verbose=False,
 )
 print(
-    f"small, pretrained and fine-tuned: {learn.model.count_params():,} parameters, "
+    "small, pretrained and fine-tuned: "
+    f"{learn.model.count_params():,} parameters, "
     f"validation accuracy {history.history['val_accuracy'][-1]:.4f}"
 )
 print(
@@ -446,8 +448,9 @@ def first_conv(model):
 mixed_learner, mixed_seconds = seconds_per_epoch(True)
 conv = first_conv(mixed_learner.model)
 print(
-    f"mixed precision: {conv.name} computes in {conv.compute_dtype}, stores weights in "
-    f"{conv.variable_dtype}; optimizer {type(mixed_learner.model.optimizer).__name__}; "
+    f"mixed precision: {conv.name} computes in {conv.compute_dtype}, "
+    f"stores weights in {conv.variable_dtype}; optimizer "
+    f"{type(mixed_learner.model.optimizer).__name__}; "
     f"{512 / mixed_seconds:.0f} images/s"
 )
 plain_learner, plain_seconds = seconds_per_epoch(False)

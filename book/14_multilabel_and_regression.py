@@ -283,7 +283,7 @@ for ax, k in zip(axes, range(0, 10, 2)):
     ax.imshow(x_place[k, ..., 0], cmap="gray_r")
     ax.plot(y_place[k, 1], y_place[k, 0], "r+", markersize=12)
     ax.set_title(f"clip {clip[k]}, frame {k}", fontsize=9)
-    ax.axis("off")
+    ax.set(xticks=[], yticks=[])  # keep the frame: it is the canvas
 fig.suptitle("Five frames of one clip; the red cross is the target")
 plt.show()
 
@@ -413,7 +413,7 @@ for ax, k in zip(axes, range(0, 6 * FRAMES, FRAMES)):
         markersize=9,
         label="prediction",
     )
-    ax.axis("off")
+    ax.set(xticks=[], yticks=[])
 axes[0].legend(fontsize=7, loc="lower left")
 fig.suptitle("Image regression on test items: target (+) and prediction (x)")
 plt.show()

@@ -107,11 +107,13 @@ ax.set(
     "(white: not rated)",
 )
 ax.set_xticklabels(table.columns, rotation=60, ha="right", fontsize=8)
+ax.grid(False)
 fig.colorbar(image, ax=ax, label="stars")
 plt.show()
 density = len(ratings) / (n_users * n_items)
 print(
-    f"{len(ratings):,} ratings fill {density:.2%} of the {n_users} x {n_items} matrix"
+    f"{len(ratings):,} ratings fill {density:.2%} "
+    f"of the {n_users} x {n_items} matrix"
 )
 
 # %% [markdown]

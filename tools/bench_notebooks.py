@@ -63,14 +63,7 @@ def main(argv: list[str]) -> int:
         cold, cached = time_book_builds()
         builds = f"Book build: {cold:.1f} s cold (executes every notebook), {cached:.1f} s cached."
         print(builds)
-    cores = len(os.sched_getaffinity(0))
-    table = "\n".join(
-        [f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
-         f"{helpers.devices.device_report()}, profile {profile.name}, Python "
-         f"{platform.python_version()}.", "",
-         "| notebook | seconds | budget (120 s) |", "| --- | ---: | --- |", *rows, "", builds, ""])
     out = ROOT / "benchmarks" / f"notebooks_{profile.name}.md"
-    out.parent.mkdir(exist_ok=True)
     if argv and out.exists():  # a partial run updates its rows and keeps the others
         measured = {row.split("|")[1].strip(): row for row in rows}
         old = out.read_text().splitlines()
@@ -78,6 +71,13 @@ def main(argv: list[str]) -> int:
         merged = {line.split("|")[1].strip(): line for line in kept} | measured
         rows = [merged[name] for name in sorted(merged)]
         builds = next((line for line in old if line.startswith("Book build")), "")
+    cores = len(os.sched_getaffinity(0))
+    table = "\n".join(
+        [f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
+         f"{helpers.devices.device_report()}, profile {profile.name}, Python "
+         f"{platform.python_version()}.", "",
+         "| notebook | seconds | budget (120 s) |", "| --- | ---: | --- |", *rows, "", builds, ""])
+    out.parent.mkdir(exist_ok=True)
     out.write_text(table)
     print(f"written {out.relative_to(ROOT)}")
     return 0 if all("OVER" not in r for r in rows) else 1
