@@ -67,7 +67,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from helpers.backbones import load_backbone
+from helpers.backbones import (
+    Backbone,
+    fashion_body,
+    fashion_groups,
+    load_backbone,
+)
 from helpers.datasets import load_mnist
 from helpers.devices import configure_acceleration
 from helpers.interpret import Interpretation
@@ -366,24 +371,10 @@ assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
 
 # %%
 def deeper_body():
-    inputs = keras.Input((None, None, 1))
-    x = keras.layers.Rescaling(1 / 255)(inputs)
-    groups = []
-    for block, width in enumerate((16, 32, 64), start=1):
-        layers = [keras.layers.MaxPooling2D()] if block > 1 else []
-        for _ in range(4):
-            # momentum 0.9: normalization statistics must settle in few steps
-            layers += [
-                keras.layers.Conv2D(width, 3, padding="same", use_bias=False),
-                keras.layers.BatchNormalization(momentum=0.9),
-                keras.layers.ReLU(),
-            ]
-        for layer in layers:
-            x = layer(x)
-        groups.append(layers)
-    return helpers.backbones.Backbone(
-        keras.Model(inputs, x), groups, "none", "random weights"
-    )
+    """The pretrained body's architecture with 4 convolutions per block, untrained.
+    Batch-norm momentum 0.9: its statistics must settle within a few steps."""
+    model = fashion_body(convs_per_block=4, bn_momentum=0.9)
+    return Backbone(model, fashion_groups(model), "none", "random weights")
 
 
 keras.utils.set_random_seed(0)

@@ -14,6 +14,7 @@ respectively, so no item appears on both sides of a split.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -21,6 +22,12 @@ import numpy as np
 
 from helpers.datasets import Dataset, _announce, load_fashion_mnist
 from helpers.fetch import DataUnavailableError
+
+
+@functools.lru_cache(maxsize=1)
+def _fashion() -> Dataset:
+    """Fashion-MNIST, read once per process for all constructions (they only index it)."""
+    return load_fashion_mnist()
 
 
 def _check_count(name: str, value: int, low: int = 1) -> int:
@@ -45,7 +52,7 @@ def make_fashion_mosaics(n_train: int = 6000, n_test: int = 1000, *, grid: int =
     grid = _check_count("grid", grid)
     if not 0 <= p_empty < 1:
         raise ValueError(f"p_empty must be in [0, 1), not {p_empty!r}")
-    fashion = load_fashion_mnist()
+    fashion = _fashion()
     rng = np.random.default_rng(seed)
     arrays = {}
     for split, n in (("train", n_train), ("test", n_test)):
@@ -82,7 +89,7 @@ def make_fashion_locations(n_train: int = 6000, n_test: int = 1000, *, canvas: i
     n_train, n_test = _check_count("n_train", n_train), _check_count("n_test", n_test)
     canvas = _check_count("canvas", canvas, low=28)
     frames = _check_count("frames_per_item", frames_per_item)
-    fashion = load_fashion_mnist()
+    fashion = _fashion()
     rng = np.random.default_rng(seed)
     arrays = {}
     high = canvas - 28

@@ -236,7 +236,7 @@ def test_fashion_body_takes_any_size_and_has_three_groups():
     body = backbones.fashion_body()
     assert body(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
     assert body(np.zeros((1, 56, 56, 1), "float32")).shape == (1, 14, 14, 64)
-    groups = backbones._fashion_groups(body)
+    groups = backbones.fashion_groups(body)
     copy = backbones.Backbone(body, groups, "fashion-mnist", "").copy()
     assert copy.model is not body and copy.groups[0][0] is not groups[0][0]
     assert [[x.name for x in g] for g in copy.groups] == [[x.name for x in g] for g in groups]
