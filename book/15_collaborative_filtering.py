@@ -188,23 +188,28 @@ assert one_hot.shape == (3, n_users) and factors.shape == (n_users, 5)
 N_FACTORS = 50
 
 
-def dot_product_model(biases=False, y_range=None, n_factors=N_FACTORS):
+def collab_model(n_factors=N_FACTORS, biases=False, y_range=None):
+    """Dot product of user and item factors, plus optional biases, squashed
+    into ``y_range``; ``n_factors=0`` leaves the biases alone."""
     pairs = keras.Input((2,), dtype="int32")
-    users = keras.layers.Embedding(n_users, n_factors, name="user_factors")(
-        pairs[:, 0]
-    )
-    items = keras.layers.Embedding(n_items, n_factors, name="item_factors")(
-        pairs[:, 1]
-    )
-    score = keras.layers.Dot(axes=1)([users, items])
+    users, items = pairs[:, 0], pairs[:, 1]
+    terms = []
+    if n_factors:
+        user_factors = keras.layers.Embedding(
+            n_users, n_factors, name="user_factors"
+        )(users)
+        item_factors = keras.layers.Embedding(
+            n_items, n_factors, name="item_factors"
+        )(items)
+        terms.append(keras.layers.Dot(axes=1)([user_factors, item_factors]))
     if biases:
-        user_bias = keras.layers.Embedding(n_users, 1, name="user_bias")(
-            pairs[:, 0]
+        terms.append(
+            keras.layers.Embedding(n_users, 1, name="user_bias")(users)
         )
-        item_bias = keras.layers.Embedding(n_items, 1, name="item_bias")(
-            pairs[:, 1]
+        terms.append(
+            keras.layers.Embedding(n_items, 1, name="item_bias")(items)
         )
-        score = keras.layers.Add()([score, user_bias, item_bias])
+    score = terms[0] if len(terms) == 1 else keras.layers.Add()(terms)
     if y_range is not None:
         low, high = y_range
         score = keras.layers.Activation("sigmoid")(score) * (high - low) + low
@@ -228,7 +233,7 @@ def learner(model, weight_decay=None):
 
 EPOCHS, LR = 5, 5e-3
 keras.utils.set_random_seed(0)
-plain = learner(dot_product_model())
+plain = learner(collab_model())
 plain_history = plain.fit_one_cycle(EPOCHS, LR)
 
 # %% [markdown]
@@ -241,7 +246,7 @@ plain_history = plain.fit_one_cycle(EPOCHS, LR)
 
 # %%
 keras.utils.set_random_seed(0)
-biased = learner(dot_product_model(biases=True, y_range=(0, 5.5)))
+biased = learner(collab_model(biases=True, y_range=(0, 5.5)))
 biased_history = biased.fit_one_cycle(EPOCHS, LR)
 plot_learning_curves(biased_history, ["loss"])
 plt.show()
@@ -265,7 +270,7 @@ plt.show()
 WEIGHT_DECAY = 0.3
 keras.utils.set_random_seed(0)
 decayed = learner(
-    dot_product_model(biases=True, y_range=(0, 5.5)), weight_decay=WEIGHT_DECAY
+    collab_model(biases=True, y_range=(0, 5.5)), weight_decay=WEIGHT_DECAY
 )
 decayed_history = decayed.fit_one_cycle(EPOCHS, LR)
 plot_learning_curves(decayed_history, ["loss"])
@@ -280,21 +285,11 @@ plt.show()
 
 
 # %%
-def biases_only_model():
-    pairs = keras.Input((2,), dtype="int32")
-    user_bias = keras.layers.Embedding(n_users, 1, name="user_bias")(
-        pairs[:, 0]
-    )
-    item_bias = keras.layers.Embedding(n_items, 1, name="item_bias")(
-        pairs[:, 1]
-    )
-    score = keras.layers.Add()([user_bias, item_bias])
-    score = keras.layers.Activation("sigmoid")(score) * 5.5
-    return keras.Model(pairs, keras.ops.squeeze(score, -1))
-
-
 keras.utils.set_random_seed(0)
-bias_only = learner(biases_only_model(), weight_decay=WEIGHT_DECAY)
+bias_only = learner(
+    collab_model(n_factors=0, biases=True, y_range=(0, 5.5)),
+    weight_decay=WEIGHT_DECAY,
+)
 bias_history = bias_only.fit_one_cycle(EPOCHS, LR, verbose=False)
 
 

@@ -132,8 +132,8 @@ def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float
     curve = np.where(np.isfinite(curve), curve, np.nanmax(curve[np.isfinite(curve)]))
     lowest = int(np.argmin(curve))
     slope = np.gradient(curve, np.log(lrs))
-    skip = min(len(curve) // 10, max(lowest - 1, 0))  # the first steps are mostly noise
-    steepest = skip + int(np.argmin(slope[skip:max(lowest, skip + 1) + 1]))
+    skip = min(len(curve) // 10, lowest)  # the first steps are mostly noise
+    steepest = skip + int(np.argmin(slope[skip:lowest + 1]))
     return LRFinder(lrs, np.array(losses), curve, float(lrs[steepest]), float(lrs[lowest]))
 
 
@@ -184,12 +184,6 @@ def _inner(optimizer: Any) -> Any:
     return getattr(optimizer, "inner_optimizer", optimizer)
 
 
-def _momentum_name(optimizer: Any) -> str | None:
-    """The momentum hyperparameter that can be cycled: Adam-style ``beta_1``. (SGD tests its
-    ``momentum`` with a Python ``if`` inside the step, so it must stay a constant.)"""
-    return "beta_1" if hasattr(optimizer, "beta_1") else None
-
-
 class OneCycle(keras.callbacks.Callback):
     """Set the learning rate and momentum of every batch along a one-cycle schedule.
 
@@ -222,7 +216,9 @@ class OneCycle(keras.callbacks.Callback):
         if not self.model.optimizer.built:  # build with the float, as Keras expects
             self.model.optimizer.build(self.model.trainable_variables)
         optimizer = _inner(self.model.optimizer)
-        self._momentum = _momentum_name(optimizer)
+        # Adam-style beta_1 can be cycled; SGD tests its momentum with a Python `if` inside
+        # the step, so it must stay a constant.
+        self._momentum = "beta_1" if hasattr(optimizer, "beta_1") else None
         if self._momentum and not isinstance(getattr(optimizer, self._momentum),
                                              keras.Variable):
             # A float hyperparameter is a constant in the compiled step: make it a variable
@@ -344,7 +340,7 @@ class Learner:
                 if id(layer) not in in_body and layer.weights]
         self.groups = [*body, head] if head else body
         self.histories: list[Any] = []
-        self.freeze() if len(self.groups) > 1 else self.unfreeze()
+        self.freeze()  # a new head on a pretrained body; with no body groups, all is head
 
     # -- freezing
     def freeze_to(self, n: int) -> None:
