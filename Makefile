@@ -1,9 +1,10 @@
-# The book's commands. On a fresh machine with Python 3.11, `make book` and `make test` do
-# all set-up themselves: the first run creates .venv and installs everything into it.
+# The book's commands. On a fresh machine with Python 3.11, 3.12 or 3.13, `make book` and
+# `make test` do all set-up themselves: the first run creates .venv and installs everything.
+# Another interpreter: `make PYTHON=python3.12 test` (its virtual environment is kept apart).
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
@@ -19,7 +20,15 @@ help:
 	@echo "make clean  remove _build (the site and the execution cache)"
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	@v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	case "$$v" in \
+	  3.11|3.12|3.13) ;; \
+	  "") echo "error: $(PYTHON) not found (or it does not run); install Python 3.11, 3.12 or 3.13, or name one that runs: make PYTHON=python3.12 $(MAKECMDGOALS)"; exit 1 ;; \
+	  *) echo "error: $(PYTHON) is Python $$v; the book needs 3.11, 3.12 or 3.13: make PYTHON=python3.12 $(MAKECMDGOALS)"; exit 1 ;; \
+	esac; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "error: $(PYTHON) has no venv module; on Debian or Ubuntu: sudo apt-get install python$$v-venv"; exit 1; }; \
+	if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$$v" ]; then \
+	  echo "error: $(VENV) was made with another Python than $(PYTHON) ($$v); remove it (rm -rf $(VENV)) or use another folder: make VENV=.venv-$$v PYTHON=$(PYTHON) $(MAKECMDGOALS)"; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[book]'

@@ -43,11 +43,12 @@ import importlib.util
 import subprocess
 import sys
 
-# On Colab or Binder, install the book's helpers package from its repository.
+# On Colab or Binder: install helpers from the branch this notebook comes from. What Colab
+# already has is kept (helpers' version bounds admit it); only missing packages are added.
 if importlib.util.find_spec("helpers") is None:
-    REPO = "https://github.com/mlbook-org/executable-ml-lectures"
+    REPO, BRANCH = "https://github.com/mlbook-org/executable-ml-lectures", "main"
     pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.check_call([*pip, f"git+{REPO}"])
+    subprocess.check_call([*pip, f"helpers @ git+{REPO}@{BRANCH}"])
 
 import helpers
 

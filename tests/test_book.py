@@ -52,9 +52,12 @@ def test_notebook_conventions(path: Path):
     assert "Run time" in first.source, "the header states the expected run time"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "helpers.setup(" in code[0].source, "the first code cell calls helpers.setup()"
-    install = re.search(r'REPO = "(\S+)"', code[0].source)
-    assert install and install.group(1) == CONFIG["repository"]["url"], (
-        "the Colab install line must use _config.yml's repository url")
+    install = re.search(r'REPO, BRANCH = "(\S+)", "(\S+)"', code[0].source)
+    repository = CONFIG["repository"]
+    assert install and install.groups() == (repository["url"], repository["branch"]), (
+        "the Colab install line must install helpers from _config.yml's repository url and "
+        "branch (the notebook and its helpers come from the same place)")
+    assert 'f"helpers @ git+{REPO}@{BRANCH}"' in code[0].source
     checks = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
     assert checks and all("assert" in c.source for c in checks), (
         "key results need hidden check cells (tag remove-cell) that assert")

@@ -11,6 +11,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 
 
 def _pyproject() -> dict[str, SpecifierSet]:
@@ -31,18 +32,24 @@ def _environment() -> dict[str, SpecifierSet]:
             entries.append(dep)
     found: dict[str, SpecifierSet] = {}
     for entry in entries:
-        if entry == "pip" or entry.startswith("python="):
-            continue  # the interpreter and pip itself; checked in test_python_version_matches
+        if entry == "pip" or re.match(r"python[=<>]", entry):
+            continue  # the interpreter and pip itself; checked in test_python_versions_match
         name, spec = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", entry.strip()).groups()
         found[name.lower()] = SpecifierSet(spec.replace(" ", ""))
     return found
 
 
-def test_python_version_matches():
+def test_python_versions_match():
+    """Both files admit the Pythons the book supports: 3.11 here, 3.12 and 3.13 on Colab."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert "python=3.11" in env["dependencies"]
+    conda = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    conda_spec = SpecifierSet(conda.removeprefix("python").replace(" ", ""))
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    assert SpecifierSet(requires).contains("3.11.7")
+    for version in SUPPORTED_PYTHONS:
+        assert SpecifierSet(requires).contains(f"{version}.0"), (
+            f"pyproject.toml's requires-python {requires!r} refuses Python {version}")
+        assert conda_spec.contains(f"{version}.0"), (
+            f"environment.yml's {conda!r} refuses Python {version}")
 
 
 def test_same_packages_and_versions():
