@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from helpers.devices import import_keras
-from helpers.fetch import DataUnavailableError, cache_dir, offline_mode, sha256sum
+from helpers.fetch import (
+    DATA_ENV,
+    CacheFolderError,
+    DataUnavailableError,
+    cache_dir,
+    cache_lock,
+    offline_mode,
+    require_writable_cache,
+    sha256sum,
+)
 
 SOURCES = ("auto", "imagenet", "fashion-mnist")
 _FASHION_WIDTHS = (16, 32, 64)
@@ -152,7 +161,6 @@ def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backb
     x = layers.Rescaling(1 / 127.5, offset=-1, name="adapter_scale")(x)  # MobileNetV2's range
     model = keras.Model(inputs, net(x), name="mobilenetv2_body")
     # Three groups along the network: stem and blocks 1-5, blocks 6-12, blocks 13-16 and top.
-    # Three groups along the network: stem and blocks 1-5, blocks 6-12, blocks 13-16 and top.
     groups: list[list[Any]] = [[], [], []]
     group = 0
     for layer in net.layers:
@@ -191,60 +199,87 @@ def fashion_groups(model: Any) -> list[list[Any]]:
             for b in range(1, len(_FASHION_WIDTHS) + 1)]
 
 
+_RECORD_KEYS = ("sha256", "epochs", "test_accuracy")
+
+
 def ensure_fashion_body(*, retrain: bool = False) -> dict:
     """Make sure a verified pretrained Fashion-MNIST body is cached; return its record.
 
-    Checking a valid cache reads two files and does not import Keras.
+    Checking a valid cache reads two files and does not import Keras. Processes that need
+    the body at once wait for the one that pretrains it.
+
+    Raises:
+        CacheFolderError: the cache is not writable (checked before any training).
     """
     folder = cache_dir() / "backbones"
-    meta = None if retrain else _read_record(folder / _FASHION_FILE,
-                                             folder / (_FASHION_FILE + ".json"))
-    return meta if meta is not None else pretrain_fashion_body(folder)
+    meta = None if retrain else _read_record(folder)
+    if meta is not None:
+        return meta
+    require_writable_cache(folder)
+    with cache_lock("backbone-fashion"):
+        meta = None if retrain else _read_record(folder, quiet=True)  # pretrained meanwhile?
+        return meta if meta is not None else pretrain_fashion_body(folder)[1]
 
 
 def _fashion_backbone(retrain: bool = False) -> Backbone:
-    meta = ensure_fashion_body(retrain=retrain)
-    weights = cache_dir() / "backbones" / _FASHION_FILE
-    model = fashion_body()
-    model.load_weights(weights)
+    folder = cache_dir() / "backbones"
+    try:
+        meta = ensure_fashion_body(retrain=retrain)
+    except CacheFolderError as err:  # train it anyway, and keep it for this session
+        print(f"{err.reason}, so the pretrained body cannot be kept (set {DATA_ENV} to a "
+              "writable folder to keep it); pretraining it in memory for this session")
+        model, meta = pretrain_fashion_body(None)
+        where = "kept in memory only"
+    else:
+        model = fashion_body()
+        model.load_weights(folder / _FASHION_FILE)
+        where = f"cached in {folder / _FASHION_FILE}"
     note = (f"pretrained by helpers on the 60,000 Fashion-MNIST training images "
             f"({meta['epochs']} epochs, {meta['test_accuracy']:.3f} test accuracy), a stand-in "
-            f"for ImageNet weights; cached in {weights}")
+            f"for ImageNet weights; {where}")
     return Backbone(model, fashion_groups(model), "fashion-mnist", note)
 
 
-def _read_record(weights: Path, record: Path) -> dict | None:
+def _read_record(folder: Path, *, quiet: bool = False) -> dict | None:
     """The cached body's record if the weights match it; else None (after saying why)."""
+    weights, record = folder / _FASHION_FILE, folder / (_FASHION_FILE + ".json")
     if not (weights.is_file() and record.is_file()):
         return None
     try:
         meta = json.loads(record.read_text())
-        ok = sha256sum(weights) == meta["sha256"]
-    except (ValueError, KeyError, OSError):
-        ok = False
-    if not ok:
-        print(f"cached backbone {weights} does not match its record; pretraining it again")
+        missing = [key for key in _RECORD_KEYS if key not in meta]
+        problem = (f"its record {record.name} lacks {', '.join(missing)}" if missing
+                   else "" if sha256sum(weights) == meta["sha256"]
+                   else "it does not match its record")
+    except (ValueError, TypeError, OSError) as err:
+        problem = f"its record {record.name} is unreadable ({type(err).__name__})"
+    if problem:
+        if not quiet:
+            print(f"cached backbone {weights}: {problem}; pretraining it again")
         return None
     return meta
 
 
-def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2, seed: int = 0) -> dict:
+def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2,
+                          seed: int = 0) -> tuple[Any, dict]:
     """Pretrain the Fashion-MNIST body (with a temporary 10-class head) and cache it.
 
-    The weights and a JSON record (epochs, test accuracy, sha256) are written atomically: a
-    crash leaves either the old files or none, never half a file.
+    Prints one line per epoch. The weights and a JSON record (epochs, test accuracy, sha256)
+    are written atomically: a crash leaves either the old files or none, never half a file.
+    A failed write is reported and the trained body is still returned.
+
+    Args:
+        folder: where to save it; None keeps it in memory only.
 
     Returns:
-        The record.
+        The trained body and its record.
     """
     from helpers.datasets import load_fashion_mnist  # noqa: PLC0415
 
     keras = import_keras()
-    folder = Path(folder) if folder is not None else cache_dir() / "backbones"
-    folder.mkdir(parents=True, exist_ok=True)
     data = load_fashion_mnist()
     print(f"pretraining the Fashion-MNIST body ({epochs} epochs on 60,000 images; about "
-          "4 minutes on a 2-core CPU, seconds on a GPU; done once)")
+          "2-4 minutes on a 2-core CPU, seconds on a GPU; done once)")
     keras.utils.set_random_seed(seed)
     body = fashion_body()
     model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(),
@@ -257,24 +292,39 @@ def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2, seed: 
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(data.x_train[..., None], data.y_train, epochs=epochs, batch_size=128, verbose=0)
+    model.fit(data.x_train[..., None], data.y_train, epochs=epochs, batch_size=128, verbose=2)
     accuracy = model.evaluate(data.x_test[..., None], data.y_test, verbose=0)[1]
-    weights = folder / _FASHION_FILE
+    meta = {"epochs": epochs, "seed": seed, "test_accuracy": round(float(accuracy), 4),
+            "seconds": round(time.perf_counter() - start, 1), "keras": keras.__version__}
+    print(f"pretrained in {meta['seconds']} s, Fashion-MNIST test accuracy "
+          f"{meta['test_accuracy']:.3f}")
+    if folder is not None:
+        try:
+            _save_body(body, meta, Path(folder))
+        except OSError as err:
+            print(f"could not save the pretrained body in {folder} ({err.strerror or err}); "
+                  "it is kept in memory for this session")
+    return body, meta
+
+
+def _save_body(body: Any, meta: dict, folder: Path) -> None:
+    """Write the weights and their record (with the weights' sha256) atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         partial = Path(tmp) / _FASHION_FILE
         body.save_weights(partial)
-        meta = {"epochs": epochs, "seed": seed, "test_accuracy": round(float(accuracy), 4),
-                "seconds": round(time.perf_counter() - start, 1), "sha256": sha256sum(partial),
-                "keras": keras.__version__}
+        meta["sha256"] = sha256sum(partial)
         (Path(tmp) / "record.json").write_text(json.dumps(meta, indent=1))
-        os.replace(partial, weights)
+        os.replace(partial, folder / _FASHION_FILE)
         os.replace(Path(tmp) / "record.json", folder / (_FASHION_FILE + ".json"))
-    print(f"pretrained in {meta['seconds']} s, Fashion-MNIST test accuracy "
-          f"{meta['test_accuracy']:.3f}")
-    return meta
 
 
 if __name__ == "__main__":  # `make data`: pretrain once, afterwards only verify the cache
-    record = ensure_fashion_body()
+    import sys
+
+    try:
+        record = ensure_fashion_body()
+    except CacheFolderError as error:
+        sys.exit(f"error: {error}")
     print(f"Fashion-MNIST body cached and verified ({record['test_accuracy']:.3f} test accuracy) "
           f"in {cache_dir() / 'backbones'}")

@@ -31,7 +31,7 @@ def _fashion() -> Dataset:
 
 
 def _check_count(name: str, value: int, low: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or value < low:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}")
     return int(value)
 

