@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install data book book-clean test test-fast sync bench bench-data bench-convnet clean
+.PHONY: help install data book book-clean check-site test test-fast sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
 	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
+	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
@@ -40,7 +41,7 @@ install: $(STAMP)
 # Installed when apt is usable (root, or password-less sudo); otherwise the loader downloads
 # the files on first use (and says so if it cannot).
 # Then the Fashion-MNIST body that lectures 13-14 fine-tune is pretrained once and cached
-# (helpers.backbones; about 4 minutes on 2 CPU cores, skipped when the cache is valid).
+# (helpers.backbones; 1-4 minutes on 2 CPU cores, skipped when the cache is valid).
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 data: $(STAMP)
 	@if [ ! -d $(FASHION_DIR) ] && command -v apt-get >/dev/null; then \
@@ -61,6 +62,19 @@ book: $(STAMP) data
 book-clean: $(STAMP) data
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+# The built site in a real browser (tools/check_site.py): console errors, images, links, launch
+# and download links, search, figures, output lines. Debian's chromium is installed where apt is
+# usable; without a browser the check says so and is skipped.
+check-site: $(STAMP)
+	@if ! command -v chromium >/dev/null && [ -z "$$CHROMIUM" ] && command -v apt-get >/dev/null; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo -n"; \
+	  echo "installing Debian package chromium (headless browser for the site check)"; \
+	  $$sudo apt-get install -y -q chromium >/dev/null 2>&1 \
+	  || { $$sudo apt-get update -q >/dev/null 2>&1 && $$sudo apt-get install -y -q chromium >/dev/null 2>&1; } \
+	  || echo "could not install chromium"; \
+	fi
+	$(BIN)/python tools/check_site.py _build/html
 
 test: $(STAMP) data
 	$(BIN)/python -m pytest tests book $(PYTEST_NB)
