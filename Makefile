@@ -8,12 +8,15 @@ STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
 # Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
 
-.PHONY: help install data book book-clean check-site test test-fast sync bench bench-data bench-convnet clean
+.PHONY: help install data book book-clean check-site lint test test-fast sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
 	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
+	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
+	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
+	@echo "make book-clean  build the site from scratch, as CI does"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
@@ -79,8 +82,14 @@ check-site: $(STAMP)
 test: $(STAMP) data
 	$(BIN)/python -m pytest tests book $(PYTEST_NB)
 
-# Only the fast tests (no notebook execution), for editing helpers.
-test-fast: $(STAMP)
+# One formatter and one width for everything (configured in pyproject.toml). `ruff format .`
+# and `ruff check --fix .` repair most of what this reports; then `make sync`.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Lint and the fast tests (no notebook execution), for editing helpers.
+test-fast: lint
 	$(BIN)/python -m pytest tests -n 2
 
 sync: $(STAMP)

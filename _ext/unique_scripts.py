@@ -2,9 +2,9 @@
 
 Under Sphinx 7.4, sphinx-thebe (which Jupyter Book always loads) registers its inline
 configuration script twice (and sphinx-togglebutton its selector), and the second
-``const THEBE_JS_URL`` is a SyntaxError on every page. This drops repeated entries (same file, same attributes, same inline body) from a page's
-scripts just before it is written. tools/check_site.py fails on any console error, so a
-regression shows.
+``const THEBE_JS_URL`` is a SyntaxError on every page. This drops repeated entries (same file,
+same attributes, same inline body) from a page's scripts just before it is written.
+tools/check_site.py fails on any console error, so a regression shows.
 """
 
 from __future__ import annotations

@@ -90,9 +90,7 @@ tp = fp = 0
 for i in order:
     tp += labels[i] == 1
     fp += labels[i] == 0
-    rows.append(
-        {"threshold": scores[i], "label": labels[i], "TP": tp, "FP": fp}
-    )
+    rows.append({"threshold": scores[i], "label": labels[i], "TP": tp, "FP": fp})
 
 table = pd.DataFrame(rows)
 table["TPR"] = table["TP"] / n_pos
@@ -190,9 +188,7 @@ comparison
 
 # %% tags=["remove-cell"]
 # Checks: the hand computation equals scikit-learn's, point for point and in area.
-assert np.array_equal(fpr, table["FPR"].to_numpy()) and np.array_equal(
-    tpr, table["TPR"].to_numpy()
-)
+assert np.array_equal(fpr, table["FPR"].to_numpy()) and np.array_equal(tpr, table["TPR"].to_numpy())
 assert np.array_equal(thresholds[1:], np.sort(scores)[::-1])
 assert auc_by_hand == auc_sklearn == 0.8, (auc_by_hand, auc_sklearn)
 
@@ -209,9 +205,7 @@ assert auc_by_hand == auc_sklearn == 0.8, (auc_by_hand, auc_sklearn)
 def pair_count_auc(labels, scores):
     """Fraction of positive-negative pairs ranked correctly; ties count ½."""
     pos, neg = scores[labels == 1], scores[labels == 0]
-    diff = (
-        pos[:, None] - neg[None, :]
-    )  # one entry per (positive, negative) pair
+    diff = pos[:, None] - neg[None, :]  # one entry per (positive, negative) pair
     return ((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size
 
 
@@ -249,9 +243,7 @@ print(f"U / (n_pos * n_neg) = {u_statistic / (n_pos * n_neg):.4f}")
 # decimal only, which creates ties, and we compute the AUC three ways.
 
 # %%
-tied_scores = np.array(
-    [0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4]
-)  # one decimal
+tied_scores = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4])  # one decimal
 fpr_t, tpr_t, thr_t = roc_curve(labels, tied_scores, drop_intermediate=False)
 auc_tied = {
     "trapezoid rule": trapezoid_auc(fpr_t, tpr_t),
@@ -334,17 +326,12 @@ print(
 )
 
 models = {
-    "logistic regression": make_pipeline(
-        StandardScaler(), LogisticRegression(max_iter=1000)
-    ),
-    "5-nearest neighbours": make_pipeline(
-        StandardScaler(), KNeighborsClassifier(n_neighbors=5)
-    ),
+    "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+    "5-nearest neighbours": make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)),
     "Gaussian naive Bayes": GaussianNB(),
 }
 test_scores = {
-    name: model.fit(X_train, y_train).predict_proba(X_test)[:, 1]
-    for name, model in models.items()
+    name: model.fit(X_train, y_train).predict_proba(X_test)[:, 1] for name, model in models.items()
 }
 test_auc = {name: roc_auc_score(y_test, s) for name, s in test_scores.items()}
 pd.Series(test_auc, name="test AUC").round(4).to_frame()
@@ -381,9 +368,7 @@ plt.show()
 # %%
 required_tpr = 0.98
 model = models["logistic regression"]
-oof_scores = cross_val_predict(
-    model, X_train, y_train, cv=5, method="predict_proba"
-)[:, 1]
+oof_scores = cross_val_predict(model, X_train, y_train, cv=5, method="predict_proba")[:, 1]
 fpr_oof, tpr_oof, thr_oof = roc_curve(y_train, oof_scores)
 
 # The highest threshold that reaches the TPR has the fewest false positives.

@@ -97,9 +97,7 @@ model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 def holdout_accuracy(seed):
     """Test accuracy after one random 75/25 split."""
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, random_state=seed
-    )
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=seed)
     return model.fit(X_tr, y_tr).score(X_te, y_te)
 
 
@@ -141,9 +139,7 @@ rows, cv_estimates = [], {}
 for k in (2, 5, 10, 20):
     start = time.perf_counter()
     cv_estimates[k] = [
-        cross_val_score(
-            model, X, y, cv=KFold(k, shuffle=True, random_state=r)
-        ).mean()
+        cross_val_score(model, X, y, cv=KFold(k, shuffle=True, random_state=r)).mean()
         for r in range(profile.pick(quick=8, full=50))
     ]
     seconds = (time.perf_counter() - start) / len(cv_estimates[k])
@@ -161,9 +157,7 @@ k_table.round(4)
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-ax.hist(
-    split_scores, bins=15, color="grey", alpha=0.7, label="one 75/25 split"
-)
+ax.hist(split_scores, bins=15, color="grey", alpha=0.7, label="one 75/25 split")
 for k, (marker, colour) in zip((5, 10), (("v", "C0"), ("^", "C3"))):
     estimates = cv_estimates[k]  # the repeated CV runs of the table above
     ax.plot(
@@ -189,9 +183,7 @@ plt.show()
 # similar that the estimate is not steadier than 10-fold in general. On a 150-tumour subset:
 
 # %%
-X_small, _, y_small, _ = train_test_split(
-    X, y, train_size=150, stratify=y, random_state=0
-)
+X_small, _, y_small, _ = train_test_split(X, y, train_size=150, stratify=y, random_state=0)
 start = time.perf_counter()
 loo_scores = cross_val_score(model, X_small, y_small, cv=LeaveOneOut())
 loo_seconds = time.perf_counter() - start
@@ -199,10 +191,7 @@ print(
     f"LOO on 150 samples: {len(loo_scores)} fits in {loo_seconds:.1f} s, "
     f"each score 0 or 1, mean {loo_scores.mean():.3f}"
 )
-print(
-    f"10-fold on the same:  mean "
-    f"{cross_val_score(model, X_small, y_small, cv=cv10).mean():.3f}"
-)
+print(f"10-fold on the same:  mean {cross_val_score(model, X_small, y_small, cv=cv10).mean():.3f}")
 
 # %% [markdown]
 # ## Stratified K-fold: keep the class balance in every fold
@@ -224,12 +213,8 @@ def minority_share(splitter):
 
 shares = pd.DataFrame(
     {
-        "KFold (shuffled)": minority_share(
-            KFold(10, shuffle=True, random_state=3)
-        ),
-        "StratifiedKFold": minority_share(
-            StratifiedKFold(10, shuffle=True, random_state=3)
-        ),
+        "KFold (shuffled)": minority_share(KFold(10, shuffle=True, random_state=3)),
+        "StratifiedKFold": minority_share(StratifiedKFold(10, shuffle=True, random_state=3)),
     },
     index=pd.RangeIndex(1, 11, name="fold"),
 )
@@ -298,9 +283,7 @@ def plain_and_grouped(clf):
     plain = KFold(5, shuffle=True, random_state=0)
     return {
         "KFold (leaks persons)": cross_val_score(clf, Xp, yp, cv=plain).mean(),
-        "GroupKFold (honest)": cross_val_score(
-            clf, Xp, yp, cv=GroupKFold(5), groups=groups
-        ).mean(),
+        "GroupKFold (honest)": cross_val_score(clf, Xp, yp, cv=GroupKFold(5), groups=groups).mean(),
     }
 
 
@@ -329,9 +312,7 @@ for cv, Xc, yc in [
 ]:
     tested = np.concatenate([test for _, test in cv.split(Xc, yc)])
     assert np.array_equal(np.sort(tested), np.arange(len(yc))), cv
-tested = np.concatenate(
-    [test for _, test in GroupKFold(5).split(Xp, yp, groups)]
-)
+tested = np.concatenate([test for _, test in GroupKFold(5).split(Xp, yp, groups)])
 assert np.array_equal(np.sort(tested), np.arange(len(yp)))
 for _, test in GroupKFold(5).split(Xp, yp, groups):
     train_groups = set(groups) - set(groups[test])
@@ -368,10 +349,7 @@ candidates = {
 }
 for name, search in candidates.items():
     search.fit(X, y)
-    print(
-        f"{name:>20}: best CV accuracy {search.best_score_:.4f}, "
-        f"{search.best_params_}"
-    )
+    print(f"{name:>20}: best CV accuracy {search.best_score_:.4f}, {search.best_params_}")
 
 # %% [markdown]
 # Both land within a fraction of a point of each other, less than the fold-to-fold noise we
@@ -400,9 +378,7 @@ for r in range(profile.pick(quick=6, full=30)):
     y_random = rng.permutation(np.repeat([0, 1], 75))  # no relation to X_small
     optimistic.append(knn_search().fit(X_small, y_random).best_score_)
     outer_cv = StratifiedKFold(5, shuffle=True, random_state=100 + r)
-    nested.append(
-        cross_val_score(knn_search(), X_small, y_random, cv=outer_cv).mean()
-    )
+    nested.append(cross_val_score(knn_search(), X_small, y_random, cv=outer_cv).mean())
 print("true accuracy of any model on these labels: 0.500")
 print(f"best_score_ of the search (not nested):     {np.mean(optimistic):.3f}")
 print(f"nested CV estimate:                         {np.mean(nested):.3f}")
@@ -416,9 +392,10 @@ print(f"nested CV estimate:                         {np.mean(nested):.3f}")
 
 # %% tags=["remove-cell"]
 # Checks: the non-nested search is optimistic on random labels; nested CV is not.
-assert (
-    np.mean(optimistic) > 0.53 and np.mean(optimistic) > np.mean(nested) + 0.01
-), (optimistic, nested)
+assert np.mean(optimistic) > 0.53 and np.mean(optimistic) > np.mean(nested) + 0.01, (
+    optimistic,
+    nested,
+)
 assert abs(np.mean(nested) - 0.5) < 0.06, nested
 assert all(s.best_score_ > 0.95 for s in candidates.values())
 

@@ -58,10 +58,10 @@ profile = helpers.setup()
 import itertools
 
 import ipywidgets as widgets
-from IPython.display import display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import display
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -180,14 +180,9 @@ plt.show()
 
 # %%
 path_Cs = np.logspace(-1.6, 0.5, 30)
-path = np.array(
-    [logistic(C, 1.0).fit(X, y)[-1].coef_.ravel() for C in path_Cs]
-)
+path = np.array([logistic(C, 1.0).fit(X, y)[-1].coef_.ravel() for C in path_Cs])
 first_in = np.argsort(
-    [
-        np.argmax(path[:, j] != 0) if path[:, j].any() else 99
-        for j in range(path.shape[1])
-    ]
+    [np.argmax(path[:, j] != 0) if path[:, j].any() else 99 for j in range(path.shape[1])]
 )[:8]
 
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -254,14 +249,10 @@ l1 = sweep[sweep["penalty"] == "L1"]["non-zero weights"].to_numpy()
 l2 = sweep[sweep["penalty"] == "L2"]["non-zero weights"].to_numpy()
 assert l1[0] == 0 and l1[-1] < len(y) and np.all(np.diff(l1) >= -3), l1
 assert np.all(l2 == X.shape[1]), l2
-best = sweep.loc[sweep.groupby("penalty")["CV accuracy"].idxmax()].set_index(
-    "penalty"
-)
+best = sweep.loc[sweep.groupby("penalty")["CV accuracy"].idxmax()].set_index("penalty")
 assert best.loc["L1", "CV accuracy"] > y.mean() + 0.05, best
 assert best.loc["L1", "non-zero weights"] < 100, best
-assert best.loc["L1", "CV accuracy"] > best.loc["L2", "CV accuracy"] - 0.03, (
-    best
-)
+assert best.loc["L1", "CV accuracy"] > best.loc["L2", "CV accuracy"] - 0.03, best
 
 # %% [markdown]
 # ## Why L1 lands on corners
@@ -276,9 +267,7 @@ assert best.loc["L1", "CV accuracy"] > best.loc["L2", "CV accuracy"] - 0.03, (
 
 # %%
 w_star = np.array([2.0, 0.7])  # where the loss alone would put the weights
-H = np.array(
-    [[1.0, -0.3], [-0.3, 1.2]]
-)  # the loss's curvature (a tilted ellipse)
+H = np.array([[1.0, -0.3], [-0.3, 1.2]])  # the loss's curvature (a tilted ellipse)
 
 
 def loss(w):
@@ -319,9 +308,7 @@ for ax, (name, q) in zip(axes, balls.items()):
     draw_loss_contours(ax)
     edge = ball_boundary(q, t)
     ax.fill(edge[:, 0], edge[:, 1], alpha=0.3, color="C3")
-    ax.contour(
-        g1, g2, grid_loss, levels=[loss(w_opt)], colors="C0", linewidths=1.5
-    )
+    ax.contour(g1, g2, grid_loss, levels=[loss(w_opt)], colors="C0", linewidths=1.5)
     ax.plot(*w_star, "k*", ms=12, label="loss minimum")
     ax.plot(
         *w_opt,
@@ -440,10 +427,7 @@ endpoints
 # %% tags=["remove-cell"]
 # Checks: the 2-D picture puts L1 and L0.5 on a corner (w2 = 0) and L2 off it; the Lq
 # descent ends in at least two different minima with different objective values.
-assert (
-    abs(constrained_optimum(1.0, 1.0)[1]) < 1e-2
-    and abs(constrained_optimum(0.5, 1.0)[1]) < 1e-2
-)
+assert abs(constrained_optimum(1.0, 1.0)[1]) < 1e-2 and abs(constrained_optimum(0.5, 1.0)[1]) < 1e-2
 assert constrained_optimum(2.0, 1.0)[1] > 0.1
 distinct = np.unique(ends.round(2), axis=0)
 assert len(distinct) >= 2 and np.ptp(objective(ends)) > 0.05, endpoints
@@ -474,9 +458,7 @@ def two_class_sample(x, y, n, seed):
     return x[pick], (y[pick] == SHIRT).astype(int)
 
 
-x_train, y_train = two_class_sample(
-    fashion.x_train, fashion.y_train, 600, seed=0
-)
+x_train, y_train = two_class_sample(fashion.x_train, fashion.y_train, 600, seed=0)
 x_test, y_test = two_class_sample(fashion.x_test, fashion.y_test, 2000, seed=1)
 
 
@@ -537,9 +519,7 @@ pair_scores = {}
 for a, b in pairs:
     chosen = sorted({a, b})
     columns = np.isin(set_of_column, chosen)
-    pair_scores[" + ".join(chosen)] = cv_accuracy(
-        everything, F_train[:, columns]
-    )
+    pair_scores[" + ".join(chosen)] = cv_accuracy(everything, F_train[:, columns])
 best_pair = max(pair_scores, key=pair_scores.get)
 pair_columns = np.isin(set_of_column, best_pair.split(" + "))
 
@@ -576,11 +556,7 @@ results.round(3)
 # everything; here L1 does best on the test images. Which feature sets did L1 keep?
 
 # %%
-kept = (
-    pd.Series(lasso[-1].coef_.ravel() != 0, index=set_of_column)
-    .groupby(level=0)
-    .sum()
-)
+kept = pd.Series(lasso[-1].coef_.ravel() != 0, index=set_of_column).groupby(level=0).sum()
 fig, ax = plt.subplots(figsize=(7, 3))
 kept.reindex(set_names).plot.bar(ax=ax, color="C0")
 ax.set(
@@ -599,9 +575,7 @@ plt.show()
 # %% tags=["remove-cell"]
 # Checks: the L1-selected model uses few features and beats all features on held-out data.
 assert results.iloc[1]["features used"] < 0.3 * F_train.shape[1], results
-assert results.iloc[1]["test accuracy"] > results.iloc[0]["test accuracy"], (
-    results
-)
+assert results.iloc[1]["test accuracy"] > results.iloc[0]["test accuracy"], results
 assert len(pairs) == 66
 
 # %% [markdown]
@@ -622,9 +596,7 @@ def small_net(regularizer=None, dropout=0.0):
     model = keras.Sequential(
         [
             keras.Input(shape=(F_train.shape[1],)),
-            keras.layers.Dense(
-                32, activation="relu", kernel_regularizer=regularizer
-            ),
+            keras.layers.Dense(32, activation="relu", kernel_regularizer=regularizer),
             keras.layers.Dropout(dropout),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
@@ -675,16 +647,12 @@ nets.round(3)
 plain = nets.loc["no regularization"]
 assert plain["train accuracy"] > 0.97, nets
 assert (
-    max(
-        nets.loc[n, "test accuracy"]
-        for n in ["L2 (1e-2)", "L1 (1e-3)", "dropout 0.5"]
-    )
+    max(nets.loc[n, "test accuracy"] for n in ["L2 (1e-2)", "L1 (1e-3)", "dropout 0.5"])
     > plain["test accuracy"]
 ), nets
-assert (
-    nets.loc["L1 (1e-3)", "|w| < 1e-3 (first layer)"]
-    > 5 * plain["|w| < 1e-3 (first layer)"]
-), nets
+assert nets.loc["L1 (1e-3)", "|w| < 1e-3 (first layer)"] > 5 * plain["|w| < 1e-3 (first layer)"], (
+    nets
+)
 
 # %% [markdown]
 # ## What we learned

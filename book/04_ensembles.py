@@ -115,9 +115,7 @@ print(
 members = {
     "logistic regression": LogisticRegression(C=0.1, max_iter=2000),
     "SVM (RBF)": CalibratedClassifierCV(SVC(C=10), ensemble=False),
-    "random forest": RandomForestClassifier(
-        n_estimators=300, n_jobs=-1, random_state=0
-    ),
+    "random forest": RandomForestClassifier(n_estimators=300, n_jobs=-1, random_state=0),
     "neural net (MLP)": MLPClassifier(
         (100,), alpha=1e-2, early_stopping=True, max_iter=300, random_state=0
     ),
@@ -191,18 +189,14 @@ pd.concat([scores, combined]).round(4)
 
 # %%
 subsets = [
-    combo
-    for r in range(1, len(members) + 1)
-    for combo in itertools.combinations(members, r)
+    combo for r in range(1, len(members) + 1) for combo in itertools.combinations(members, r)
 ]
 bench = pd.DataFrame(
     [
         {
             "members": " + ".join(combo),
             "size": len(combo),
-            "validation": accuracy(
-                soft_vote([P_val[n] for n in combo]), y_val
-            ),
+            "validation": accuracy(soft_vote([P_val[n] for n in combo]), y_val),
             "test": accuracy(soft_vote([P_test[n] for n in combo]), y_test),
         }
         for combo in subsets
@@ -210,10 +204,7 @@ bench = pd.DataFrame(
 ).sort_values("validation", ascending=False)
 chosen = bench.iloc[0]
 print(f"chosen on validation: {chosen['members']}")
-print(
-    f"its validation accuracy {chosen['validation']:.4f}, "
-    f"test accuracy {chosen['test']:.4f}"
-)
+print(f"its validation accuracy {chosen['validation']:.4f}, test accuracy {chosen['test']:.4f}")
 bench.head(6).round(4)
 
 # %% [markdown]
@@ -236,16 +227,11 @@ folds = StratifiedKFold(K, shuffle=True, random_state=0)
 oof = np.zeros((len(y_fit), 10 * len(members)))
 times_predicted = np.zeros(len(y_fit), dtype=int)
 for train_rows, held_out in folds.split(Z_fit, y_fit):
-    for m, (name, model) in enumerate(members.items()):
+    for m, model in enumerate(members.values()):
         fold_model = clone(model).fit(Z_fit[train_rows], y_fit[train_rows])
-        oof[held_out, 10 * m : 10 * (m + 1)] = fold_model.predict_proba(
-            Z_fit[held_out]
-        )
+        oof[held_out, 10 * m : 10 * (m + 1)] = fold_model.predict_proba(Z_fit[held_out])
     times_predicted[held_out] += 1
-print(
-    f"OOF matrix: {oof.shape[0]} rows x {oof.shape[1]} columns "
-    "(10 probabilities per member)"
-)
+print(f"OOF matrix: {oof.shape[0]} rows x {oof.shape[1]} columns (10 probabilities per member)")
 print(f"every row predicted exactly once: {np.all(times_predicted == 1)}")
 
 # %% [markdown]
@@ -264,9 +250,7 @@ summary = pd.concat(
         pd.DataFrame(
             {
                 "validation": {
-                    f"best subset ({chosen['size']} members)": chosen[
-                        "validation"
-                    ],
+                    f"best subset ({chosen['size']} members)": chosen["validation"],
                     "stacking (LR on OOF)": accuracy(stack_val, y_val),
                 },
                 "test": {
@@ -294,8 +278,8 @@ plt.show()
 
 # %% [markdown]
 # Each ensemble matches or beats the best single member. Stacking and a well-chosen average
-# land close together; stacking's advantage grows with more members of uneven quality, and its risk is
-# another model to overfit, which is why its meta-model is kept simple.
+# land close together; stacking's advantage grows with more members of uneven quality, and its
+# risk is another model to overfit, which is why its meta-model is kept simple.
 
 # %% tags=["remove-cell"]
 # Checks: OOF covers every row once; the ensembles are at least as good as the best member
@@ -303,10 +287,7 @@ plt.show()
 assert np.all(times_predicted == 1) and not np.any(oof.sum(axis=1) == 0)
 assert np.allclose(oof.reshape(len(y_fit), len(members), 10).sum(axis=2), 1.0)
 best_member_val = scores["validation"].max()
-assert (
-    combined.loc["probability average (all 4)", "validation"]
-    >= best_member_val - 0.01
-), summary
+assert combined.loc["probability average (all 4)", "validation"] >= best_member_val - 0.01, summary
 assert chosen["validation"] >= best_member_val, summary
 assert accuracy(stack_val, y_val) >= best_member_val - 0.01, summary
 assert chosen["validation"] == bench["validation"].max()
@@ -345,9 +326,7 @@ thresholds = [0.5, 0.7, 0.9, 0.97]
 n_labelled = 200
 rows = []
 for seed in range(3):
-    labelled = np.random.default_rng(seed).choice(
-        len(y_fit), n_labelled, replace=False
-    )
+    labelled = np.random.default_rng(seed).choice(len(y_fit), n_labelled, replace=False)
     for threshold in thresholds:
         first, second, confident, guessed = pseudo_label_round(
             Z_fit[labelled], y_fit[labelled], Z_test, threshold
@@ -357,9 +336,7 @@ for seed in range(3):
                 "labelled set": seed,
                 "threshold": threshold,
                 "pseudo-labels added": confident.sum(),
-                "wrong pseudo-labels": (
-                    guessed[confident] != y_test[confident]
-                ).mean(),
+                "wrong pseudo-labels": (guessed[confident] != y_test[confident]).mean(),
                 "accuracy before": first.score(Z_test, y_test),
                 "accuracy after": second.score(Z_test, y_test),
             }
@@ -379,18 +356,14 @@ pseudo_summary.round(4)
 
 # %%
 fig, (ax_n, ax_c) = plt.subplots(1, 2, figsize=(10, 3.5))
-ax_n.plot(
-    thresholds, pseudo_summary["pseudo-labels added"], "o-", label="added"
-)
+ax_n.plot(thresholds, pseudo_summary["pseudo-labels added"], "o-", label="added")
 ax_n.set(
     xlabel="confidence threshold",
     ylabel="pseudo-labels added (of 5,000)",
     title="A higher threshold adds fewer...",
 )
 ax_w = ax_n.twinx()
-ax_w.plot(
-    thresholds, 100 * pseudo_summary["wrong pseudo-labels"], "s--", color="C3"
-)
+ax_w.plot(thresholds, 100 * pseudo_summary["wrong pseudo-labels"], "s--", color="C3")
 ax_w.set_ylabel("wrong pseudo-labels (%)", color="C3")
 ax_w.grid(False)
 for seed, group in pseudo.groupby("labelled set"):
@@ -432,12 +405,8 @@ def shift_right(images, pixels_=3):
     return moved
 
 
-Z_shifted = pca.transform(
-    shift_right(fashion.x_test).reshape(len(y_test), -1) / 255.0
-)
-first, second, confident, guessed = pseudo_label_round(
-    Z_fit, y_fit, Z_shifted, 0.9
-)
+Z_shifted = pca.transform(shift_right(fashion.x_test).reshape(len(y_test), -1) / 255.0)
+first, second, confident, guessed = pseudo_label_round(Z_fit, y_fit, Z_shifted, 0.9)
 shift_result = {
     "accuracy before": first.score(Z_shifted, y_test),
     "pseudo-labels added": int(confident.sum()),
@@ -455,20 +424,14 @@ pd.Series(shift_result).round(4).to_frame("shifted test images, threshold 0.9")
 # Checks: the pseudo-label table is consistent with the runs it summarises, the threshold
 # trades quantity for quality, and the shifted case is reported as measured.
 assert len(pseudo) == 3 * len(thresholds)
-assert np.allclose(
-    pseudo["change"], pseudo["accuracy after"] - pseudo["accuracy before"]
-)
+assert np.allclose(pseudo["change"], pseudo["accuracy after"] - pseudo["accuracy before"])
 assert pseudo_summary["pseudo-labels added"].is_monotonic_decreasing
 assert (
-    pseudo_summary["wrong pseudo-labels"].iloc[0]
-    > pseudo_summary["wrong pseudo-labels"].iloc[-1]
+    pseudo_summary["wrong pseudo-labels"].iloc[0] > pseudo_summary["wrong pseudo-labels"].iloc[-1]
 )
 assert abs(pseudo_summary["change"]).max() < 0.05
 assert pseudo_summary["change"].max() > 0, pseudo_summary
-assert (
-    shift_result["accuracy before"]
-    < scores.loc["logistic regression", "test"] - 0.2
-)
+assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
 assert shift_result["wrong pseudo-labels"] > 0.2
 
 # %% [markdown]

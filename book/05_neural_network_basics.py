@@ -148,9 +148,7 @@ numpy_activations = {
 }
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
 for name, act in numpy_activations.items():
-    ax.semilogy(
-        np.arange(1, 21), gradient_norm_per_layer(act), "o-", label=name
-    )
+    ax.semilogy(np.arange(1, 21), gradient_norm_per_layer(act), "o-", label=name)
 ax.set(
     xlabel="layer (1 = next to the input)",
     ylabel="gradient norm (log scale)",
@@ -214,13 +212,9 @@ def output_layer(h1, h2):
 
 
 full = output_layer(out_h1, out_h2)
-as_posted = output_layer(
-    0.538, 0.52
-)  # the rounded values the post carries on with
+as_posted = output_layer(0.538, 0.52)  # the rounded values the post carries on with
 out_y1, out_y2, E2, E = full["out Y1"], full["out Y2"], full["E2"], full["E"]
-forward = pd.DataFrame(
-    {"full precision": full, "H1, H2 rounded (post)": as_posted}
-)
+forward = pd.DataFrame({"full precision": full, "H1, H2 rounded (post)": as_posted})
 print(f"net H1 = {net_h1:.4f}, out H1 = {out_h1:.4f}, out H2 = {out_h2:.4f}")
 forward.round(6)
 
@@ -241,17 +235,13 @@ forward.round(6)
 # %%
 post = as_posted
 factors = [-(t1 - post["out Y1"]), post["out Y1"] * (1 - post["out Y1"]), 0.538]
-print("as in the post:", " x ".join(f"{v:.5f}" for v in factors),
-      f"= {np.prod(factors):.5f}")
+print("as in the post:", " x ".join(f"{v:.5f}" for v in factors), f"= {np.prod(factors):.5f}")
 
 dE_dout_y1 = -(t1 - out_y1)
 dout_dnet_y1 = out_y1 * (1 - out_y1)
 dnet_dw5 = out_h1
 dE_dw5 = dE_dout_y1 * dout_dnet_y1 * dnet_dw5
-print(
-    f"dE/dout_Y1 = {dE_dout_y1:.5f}, dout/dnet = {dout_dnet_y1:.5f}, "
-    f"dnet/dw5 = {dnet_dw5:.5f}"
-)
+print(f"dE/dout_Y1 = {dE_dout_y1:.5f}, dout/dnet = {dout_dnet_y1:.5f}, dnet/dw5 = {dnet_dw5:.5f}")
 print(f"dE/dw5 = {dE_dw5:.5f}")
 
 # %% [markdown]
@@ -264,7 +254,8 @@ print(f"dE/dw5 = {dE_dw5:.5f}")
 # $$\frac{\partial E}{\partial w_1} = \Big(\sum_{k \in \{1,2\}}
 # \frac{\partial E}{\partial o_{Yk}} \frac{\partial o_{Yk}}{\partial \mathrm{net}_{Yk}}
 # \frac{\partial \mathrm{net}_{Yk}}{\partial o_{H1}}\Big)
-# \frac{\partial o_{H1}}{\partial \mathrm{net}_{H1}} \frac{\partial \mathrm{net}_{H1}}{\partial w_1}$$
+# \frac{\partial o_{H1}}{\partial \mathrm{net}_{H1}}
+# \frac{\partial \mathrm{net}_{H1}}{\partial w_1}$$
 
 # %%
 delta_y1 = dE_dout_y1 * dout_dnet_y1  # dE/dnet_Y1
@@ -289,9 +280,7 @@ def total_error(W_hidden, W_out):
     return 0.5 * ops.sum((ops.convert_to_tensor([t1, t2]) - output) ** 2)
 
 
-g_hidden, g_out = gradients(
-    total_error, [[w1, w2], [w3, w4]], [[w5, w6], [w7, w8]]
-)
+g_hidden, g_out = gradients(total_error, [[w1, w2], [w3, w4]], [[w5, w6], [w7, w8]])
 print(
     "autodiff dE/dw5 =",
     round(float(g_out[0, 0]), 5),
@@ -313,10 +302,7 @@ print(
 # %%
 alpha = 0.01
 w5_new = w5 - alpha * dE_dw5
-print(
-    f"w5: {w5} -> {w5_new:.7f}   "
-    f"(the seed's '+' would give {w5 + alpha * dE_dw5:.7f})"
-)
+print(f"w5: {w5} -> {w5_new:.7f}   (the seed's '+' would give {w5 + alpha * dE_dw5:.7f})")
 
 
 def error_with_w5(w5_value):
@@ -331,24 +317,12 @@ print(
 
 # %% tags=["remove-cell"]
 # Checks: the seed's forward numbers, its dE/dw5, and the hand gradients equal autodiff.
-assert (
-    round(net_h1, 3) == 0.154
-    and round(out_h1, 3) == 0.538
-    and round(out_h2, 2) == 0.52
-)
-assert (
-    round(as_posted["net Y1"], 3) == 0.548
-    and round(as_posted["out Y1"], 5) == 0.63368
-)
-assert (
-    int(as_posted["out Y2"] * 1e5) == 64893
-    and round(as_posted["E"], 6) == 0.184972
-)
+assert round(net_h1, 3) == 0.154 and round(out_h1, 3) == 0.538 and round(out_h2, 2) == 0.52
+assert round(as_posted["net Y1"], 3) == 0.548 and round(as_posted["out Y1"], 5) == 0.63368
+assert int(as_posted["out Y2"] * 1e5) == 64893 and round(as_posted["E"], 6) == 0.184972
 post_w5 = np.prod(factors)
 assert round(post_w5, 5) == 0.07289 and abs(dE_dw5 - post_w5) < 1e-3
-assert np.isclose(g_out[0, 0], dE_dw5, rtol=1e-4) and np.isclose(
-    g_hidden[0, 0], dE_dw1, rtol=1e-4
-)
+assert np.isclose(g_out[0, 0], dE_dw5, rtol=1e-4) and np.isclose(g_hidden[0, 0], dE_dw1, rtol=1e-4)
 hand_all_out = np.outer([delta_y1, delta_y2], [out_h1, out_h2])
 assert np.allclose(g_out, hand_all_out, rtol=1e-4)
 assert error_with_w5(w5_new) < E < error_with_w5(w5 + alpha * dE_dw5)
@@ -422,14 +396,10 @@ def slides_network(activation="sigmoid"):
 keras.utils.set_random_seed(0)
 clf = slides_network()
 clf.compile(loss="mean_squared_error", optimizer="sgd", metrics=["accuracy"])
-history_slides = clf.fit(
-    X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0
-)
+history_slides = clf.fit(X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0)
 print(
     "probabilities for (1, -2) and (-3, -5):",
-    clf.predict(np.array([[1, -2], [-3, -5]], dtype="float32"), verbose=0)
-    .ravel()
-    .round(4),
+    clf.predict(np.array([[1, -2], [-3, -5]], dtype="float32"), verbose=0).ravel().round(4),
 )
 
 # %% [markdown]
@@ -441,12 +411,8 @@ print(
 # %%
 keras.utils.set_random_seed(0)
 modern = slides_network("relu")
-modern.compile(
-    loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"]
-)
-history_modern = modern.fit(
-    X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0
-)
+modern.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+history_modern = modern.fit(X, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0)
 
 fig, axes = plt.subplots(2, 2, figsize=(10, 7))
 plot_learning_curves(history_slides, ["loss", "accuracy"], axes=axes[0])
@@ -461,17 +427,11 @@ plt.show()
 g1, g2 = np.meshgrid(np.linspace(-1.8, 2.8, 200), np.linspace(-1.3, 1.8, 200))
 grid = np.c_[g1.ravel(), g2.ravel()].astype("float32")
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-for ax, (name, model) in zip(
-    axes, [("slides' network", clf), ("ReLU + Adam", modern)]
-):
+for ax, (name, model) in zip(axes, [("slides' network", clf), ("ReLU + Adam", modern)]):
     p = model.predict(grid, verbose=0, batch_size=4096).reshape(g1.shape)
-    ax.contourf(
-        g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7
-    )
+    ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
     ax.contour(g1, g2, p, levels=[0.5], colors="black")
-    ax.scatter(
-        X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolor="white", lw=0.3
-    )
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolor="white", lw=0.3)
     accuracy = model.evaluate(X, y, verbose=0)[1]
     ax.set(title=f"{name}: accuracy {accuracy:.2f}", xlabel="$x_1$")
 axes[0].set_ylabel("$x_2$")
@@ -496,9 +456,7 @@ assert history_modern.history["loss"][-1] < history_modern.history["loss"][0]
 # %%
 logit_1 = np.arange(-5.0, 6.0)
 logits = np.stack([np.zeros_like(logit_1), logit_1], axis=1)
-probs = ops.convert_to_numpy(
-    ops.softmax(ops.convert_to_tensor(logits), axis=1)
-)
+probs = ops.convert_to_numpy(ops.softmax(ops.convert_to_tensor(logits), axis=1))
 softmax_table = pd.DataFrame(
     {
         "logit 0": logits[:, 0],
@@ -526,10 +484,7 @@ softmax_table.round(7)
 error = np.linspace(-4, 4, 401)
 huber = np.where(np.abs(error) <= 1, 0.5 * error**2, np.abs(error) - 0.5)
 keras_huber = np.array(
-    [
-        float(keras.losses.Huber(delta=1.0)(np.zeros(1), np.array([e])))
-        for e in error[::40]
-    ]
+    [float(keras.losses.Huber(delta=1.0)(np.zeros(1), np.array([e]))) for e in error[::40]]
 )
 fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.5))
 ax_l.plot(error, 0.5 * error**2, label="squared error ½e²")

@@ -88,9 +88,7 @@ print(acceleration)
 # %%
 camera = load_images(["camera"]).camera.astype(float) / 255
 kernel = np.array([[1.0, 0.0, -1.0]] * 3)
-kernel -= (
-    kernel.mean()
-)  # zero-mean: flat regions give 0 whatever their brightness
+kernel -= kernel.mean()  # zero-mean: flat regions give 0 whatever their brightness
 vertical_edges = convolve2d(camera, kernel, mode="same", boundary="symm")
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 4))
@@ -120,9 +118,7 @@ plt.show()
 # %%
 relu = np.maximum(vertical_edges, 0)
 pooled = relu[: relu.shape[0] // 4 * 4, : relu.shape[1] // 4 * 4]
-pooled = pooled.reshape(pooled.shape[0] // 4, 4, pooled.shape[1] // 4, 4).max(
-    axis=(1, 3)
-)
+pooled = pooled.reshape(pooled.shape[0] // 4, 4, pooled.shape[1] // 4, 4).max(axis=(1, 3))
 fig, axes = plt.subplots(1, 3, figsize=(12, 4))
 for ax, (title, img) in zip(
     axes,
@@ -214,7 +210,7 @@ pd.DataFrame(
 # Checks: parameter counts equal the hand computation, for both input sizes.
 assert counts["by the rule"].tolist() == counts["Keras"].tolist()
 assert model.count_params() == 437_482 == sum(hand_counts(28))
-assert [l.count_params() for l in bigger.layers] == hand_counts(56)
+assert [layer.count_params() for layer in bigger.layers] == hand_counts(56)
 
 # %% [markdown]
 # ## Training on MNIST
@@ -275,9 +271,7 @@ plt.show()
 def dense_net(*widths):
     layers = [keras.Input(shape=(28, 28, 1)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(w, activation="relu") for w in widths]
-    return keras.Sequential(
-        layers + [keras.layers.Dense(10, activation="softmax")]
-    )
+    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
 
 
 def small_lenet():
@@ -325,32 +319,26 @@ rows.append(
         "network": "slides' convnet",
         "parameters": convnet.count_params(),
         "tutorial's test error (%)": None,
-        f"ours, {profile.name} profile (%)": round(
-            100 * (1 - test_accuracy), 2
-        ),
+        f"ours, {profile.name} profile (%)": round(100 * (1 - test_accuracy), 2),
     }
 )
 error_table = pd.DataFrame(rows).set_index("network")
-print(
-    f"training digits: {len(y_train):,}, epochs: {EPOCHS}, "
-    f"test digits: {len(y_test):,}"
-)
+print(f"training digits: {len(y_train):,}, epochs: {EPOCHS}, test digits: {len(y_test):,}")
 error_table
 
 # %% [markdown]
-# The ranking is the tutorial's: the convnets make fewer errors than the dense networks, and
-# the small LeNet does so with fewer parameters than the two-layer dense net. In the quick profile all errors are
-# higher than the tutorial's, because the networks see a fraction of the data for 3 epochs;
-# `HELPERS_PROFILE=full` trains on all 60,000 digits for 10 epochs and lands near its numbers.
+# The ranking is the tutorial's: the convnets make fewer errors than the dense networks, and the
+# small LeNet does so with fewer parameters than the two-layer dense net. In the quick profile all
+# errors are higher than the tutorial's, because the networks see a fraction of the data for 3
+# epochs; `HELPERS_PROFILE=full` trains on all 60,000 digits for 10 epochs and lands near its
+# numbers.
 
 # %% tags=["remove-cell"]
 # Checks: accuracy above a profile-dependent floor; convnets beat the small dense net.
 floor = profile.pick(quick=0.90, full=0.985)
 assert test_accuracy > floor, (test_accuracy, floor)
 ours = error_table[f"ours, {profile.name} profile (%)"]
-assert min(ours["small LeNet"], ours["slides' convnet"]) < ours["FC64"], (
-    error_table
-)
+assert min(ours["small LeNet"], ours["slides' convnet"]) < ours["FC64"], error_table
 
 # %% [markdown]
 # ## Looking inside the network
@@ -422,10 +410,7 @@ with tempfile.TemporaryDirectory() as folder:
         restored.predict(x_test[:100], verbose=0),
         convnet.predict(x_test[:100], verbose=0),
     )
-    print(
-        f"saved {model_file.stat().st_size / 1e6:.1f} MB; "
-        f"same predictions after loading: {same}"
-    )
+    print(f"saved {model_file.stat().st_size / 1e6:.1f} MB; same predictions after loading: {same}")
 
     array_file = Path(folder) / "features.h5"
     with h5py.File(array_file, "w") as f:

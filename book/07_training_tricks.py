@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: tags,title,-all
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
@@ -14,8 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # 7. Training tricks
+# %% # 7. Training tricks [markdown]
 #
 # Knowing the architecture is half of deep learning; the other half is the craft of training
 # it. This lecture measures the tricks the course's tutorial recommends, one at a time, on
@@ -78,9 +77,7 @@ names = fashion.class_names
 
 
 def compiled(model, learning_rate=1e-3, optimizer="adam"):
-    opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[
-        optimizer
-    ]
+    opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[optimizer]
     model.compile(
         optimizer=opt(learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -98,9 +95,7 @@ def mlp(hidden=(256,), activation="relu", batch_norm=False):
         if batch_norm:
             layers.append(keras.layers.BatchNormalization())
         layers.append(keras.layers.Activation(activation))
-    return keras.Sequential(
-        layers + [keras.layers.Dense(10, activation="softmax")]
-    )
+    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
 
 
 # %% [markdown]
@@ -119,9 +114,7 @@ for batch_size in (16, 64, 256, 1024):
     keras.utils.set_random_seed(0)
     model = compiled(mlp())
     start = time.perf_counter()
-    model.fit(
-        x_train, y_train, epochs=EPOCHS, batch_size=batch_size, verbose=0
-    )
+    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=batch_size, verbose=0)
     seconds = time.perf_counter() - start
     rows.append(
         {
@@ -198,18 +191,11 @@ plt.show()
 # epoch costs more (the normalization is extra work), but far fewer epochs are needed.
 
 # %% tags=["remove-cell"]
-deep_plain = histories[("10 x 64 sigmoid, SGD", False)].history[
-    "val_accuracy"
-][-1]
+deep_plain = histories[("10 x 64 sigmoid, SGD", False)].history["val_accuracy"][-1]
 deep_bn = histories[("10 x 64 sigmoid, SGD", True)].history["val_accuracy"][-1]
 assert deep_plain < 0.3 and deep_bn > 0.7, (deep_plain, deep_bn)
-assert (
-    batches["seconds per epoch"].iloc[0]
-    > batches["seconds per epoch"].iloc[-1]
-)
-assert (
-    batches["test accuracy"].iloc[-1] < batches["test accuracy"].iloc[:3].max()
-)
+assert batches["seconds per epoch"].iloc[0] > batches["seconds per epoch"].iloc[-1]
+assert batches["test accuracy"].iloc[-1] < batches["test accuracy"].iloc[:3].max()
 
 # %% [markdown]
 # ## Standardizing and whitening colour images
@@ -238,18 +224,13 @@ versions = {
 }
 print(
     "correlation of R and G:",
-    {
-        k: round(float(np.corrcoef(v[:, 0], v[:, 1])[0, 1]), 3)
-        for k, v in versions.items()
-    },
+    {k: round(float(np.corrcoef(v[:, 0], v[:, 1])[0, 1]), 3) for k, v in versions.items()},
 )
 
 sample = np.random.default_rng(0).choice(len(rgb), 3000, replace=False)
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
 for ax, (name, values) in zip(axes, versions.items()):
-    ax.scatter(
-        values[sample, 0], values[sample, 1], s=2, c=rgb[sample], alpha=0.6
-    )
+    ax.scatter(values[sample, 0], values[sample, 1], s=2, c=rgb[sample], alpha=0.6)
     ax.set(
         title=name,
         xlabel="channel 1 (R)",
@@ -267,21 +248,19 @@ plt.show()
 
 # %% tags=["remove-cell"]
 for name in ("PCA whitened", "ZCA whitened"):
-    assert np.allclose(
-        np.cov(versions[name], rowvar=False), np.eye(3), atol=1e-2
-    ), name
+    assert np.allclose(np.cov(versions[name], rowvar=False), np.eye(3), atol=1e-2), name
 assert (
-    np.allclose(standardized.std(axis=0), 1)
-    and abs(np.corrcoef(rgb[:, 0], rgb[:, 1])[0, 1]) > 0.8
+    np.allclose(standardized.std(axis=0), 1) and abs(np.corrcoef(rgb[:, 0], rgb[:, 1])[0, 1]) > 0.8
 )
 
 # %% [markdown]
 # ## Augmentation that respects the domain, geometric patience and dropout
 #
-# **Augmentation** shows the network transformed copies of the training images: here mirrored
-# and shifted by up to 10 % (rotations and zooms are other common choices). The transformations must keep the label true. A T-shirt flipped
-# left-right is still a T-shirt, so flips are fine here; a flipped "b" is a "d", so for
-# characters they are not. Keras' random layers apply the transformations during training only.
+# **Augmentation** shows the network transformed copies of the training images: here mirrored and
+# shifted by up to 10 % (rotations and zooms are other common choices). The transformations must
+# keep the label true. A T-shirt flipped left-right is still a T-shirt, so flips are fine here; a
+# flipped "b" is a "d", so for characters they are not. Keras' random layers apply the
+# transformations during training only.
 #
 # **Geometric patience** (the tutorial's early stopping rule): every time validation loss
 # improves at epoch e, agree to train until epoch 2e; stop when that epoch arrives without a
@@ -304,9 +283,7 @@ fig, axes = plt.subplots(1, 8, figsize=(10, 1.7))
 for ax, image in zip(axes, augmented):
     ax.imshow(image[:, :, 0], cmap="gray_r")
     ax.set(xticks=[], yticks=[])
-fig.suptitle(
-    f"Eight augmented copies of one training image ({names[y_train[0]]})"
-)
+fig.suptitle(f"Eight augmented copies of one training image ({names[y_train[0]]})")
 plt.show()
 
 
@@ -367,9 +344,7 @@ regularization.round(3)
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.5), sharey=True)
 for ax, (name, history) in zip(axes, curves.items()):
     plot_learning_curves(history, ["loss"], axes=[ax])
-    ax.axvline(
-        results[name]["best epoch"], color="grey", ls=":", label="best epoch"
-    )
+    ax.axvline(results[name]["best epoch"], color="grey", ls=":", label="best epoch")
     ax.set_title(name)
 plt.show()
 
@@ -383,15 +358,11 @@ plt.show()
 
 # %% tags=["remove-cell"]
 assert (
-    regularization.loc["plain", "train accuracy"]
-    - regularization.loc["plain", "test accuracy"]
+    regularization.loc["plain", "train accuracy"] - regularization.loc["plain", "test accuracy"]
     > regularization.loc["augmentation + dropout", "train accuracy"]
     - regularization.loc["augmentation + dropout", "test accuracy"]
 )
-assert (
-    regularization.loc["plain", "epochs run"]
-    < regularization.loc["dropout 0.5", "epochs run"]
-)
+assert regularization.loc["plain", "epochs run"] < regularization.loc["dropout 0.5", "epochs run"]
 assert (
     regularization.loc["dropout 0.5", "test accuracy"]
     > regularization.loc["plain", "test accuracy"]
@@ -410,9 +381,7 @@ assert regularization["test accuracy"].min() > 0.65, regularization
 # %%
 def saliency(model, image, class_index):
     """|d score / d pixel| for one image and class (score: softmax input)."""
-    logits_model = keras.Model(
-        model.inputs, model.layers[-1].input
-    )  # before the softmax
+    logits_model = keras.Model(model.inputs, model.layers[-1].input)  # before the softmax
 
     def score(x):
         return logits_model(x, training=False)[0, class_index]
@@ -424,13 +393,9 @@ def saliency(model, image, class_index):
 picks = [np.flatnonzero(y_test == c)[0] for c in (0, 1, 5, 7, 8, 9)]
 fig, axes = plt.subplots(2, len(picks), figsize=(11, 4))
 for k, i in enumerate(picks):
-    predicted = int(
-        np.argmax(regularized.predict(x_test[i : i + 1], verbose=0))
-    )
+    predicted = int(np.argmax(regularized.predict(x_test[i : i + 1], verbose=0)))
     axes[0, k].imshow(x_test[i, :, :, 0], cmap="gray_r")
-    axes[0, k].set_title(
-        f"{names[y_test[i]]}\npredicted {names[predicted]}", fontsize=8
-    )
+    axes[0, k].set_title(f"{names[y_test[i]]}\npredicted {names[predicted]}", fontsize=8)
     axes[1, k].imshow(saliency(regularized, x_test[i], predicted), cmap="hot")
 for ax in axes.ravel():
     ax.set(xticks=[], yticks=[])
@@ -456,9 +421,7 @@ plt.show()
 keras.utils.set_random_seed(0)
 broken = compiled(mlp((256, 256)), learning_rate=0.1, optimizer="sgd")
 raw_pixels = x_train * 255  # forgot to scale
-broken_history = broken.fit(
-    raw_pixels, y_train, epochs=4, batch_size=64, verbose=0
-)
+broken_history = broken.fit(raw_pixels, y_train, epochs=4, batch_size=64, verbose=0)
 predictions = broken.predict(x_test * 255, verbose=0)
 predicted = predictions.argmax(axis=1)
 top_share = np.bincount(predicted).max() / len(predicted)
@@ -474,11 +437,12 @@ print(
 )
 
 # %% [markdown]
-# How to notice it: after a first enormous loss (the unscaled inputs blow up the first step),
-# the loss sits at the entropy of the class prior; nearly every input gets the same predicted
-# probabilities (their spread across images is tiny, because almost all ReLUs are dead); one
-# class is predicted for almost everything, and the accuracy is that of guessing. The first check is always the data going in (scaled? labels
-# shuffled together with the inputs?), then the learning rate.
+# How to notice it: after a first enormous loss (the unscaled inputs blow up the first step), the
+# loss sits at the entropy of the class prior; nearly every input gets the same predicted
+# probabilities (their spread across images is tiny, because almost all ReLUs are dead); one class
+# is predicted for almost everything, and the accuracy is that of guessing. The first check is
+# always the data going in (scaled? labels shuffled together with the inputs?), then the learning
+# rate.
 
 # %% tags=["remove-cell"]
 assert top_share > 0.9 and (predicted == y_test).mean() < 0.2

@@ -177,9 +177,7 @@ history = learn.fine_tune(profile.pick(quick=3, full=8), base_lr=2e-3)
 
 # %%
 probs = learn.model.predict(x_valid, verbose=0)
-interp = Interpretation(
-    probs, y_valid, images=x_valid, class_names=class_names
-)
+interp = Interpretation(probs, y_valid, images=x_valid, class_names=class_names)
 fig, ax = plt.subplots(figsize=(5, 5))
 interp.plot_confusion_matrix(ax=ax)
 ax.set(xlabel="predicted digit", ylabel="true digit")
@@ -195,16 +193,9 @@ plt.show()
 
 # %% tags=["remove-cell"]
 cm = interp.confusion_matrix()
-assert (
-    cm.sum() == len(y_valid)
-    and np.trace(cm) == (interp.preds == y_valid).sum()
-)
-assert interp.most_confused() == sorted(
-    interp.most_confused(), key=lambda t: -t[2]
-)
-assert history.history["val_accuracy"][-1] > profile.pick(
-    quick=0.92, full=0.98
-)
+assert cm.sum() == len(y_valid) and np.trace(cm) == (interp.preds == y_valid).sum()
+assert interp.most_confused() == sorted(interp.most_confused(), key=lambda t: -t[2])
+assert history.history["val_accuracy"][-1] > profile.pick(quick=0.92, full=0.98)
 
 # %% [markdown]
 # ## Improving the model
@@ -229,20 +220,12 @@ weights_before = fresh.model.get_weights()
 finder = fresh.lr_find()
 finder.plot()
 plt.show()
-print(
-    f"suggested (steepest): {finder.suggestion:.1e}; "
-    f"minimum/10: {finder.minimum / 10:.1e}"
-)
+print(f"suggested (steepest): {finder.suggestion:.1e}; minimum/10: {finder.minimum / 10:.1e}")
 
 # %% tags=["remove-cell"]
-assert all(
-    np.array_equal(a, b)
-    for a, b in zip(weights_before, fresh.model.get_weights())
-)
+assert all(np.array_equal(a, b) for a, b in zip(weights_before, fresh.model.get_weights()))
 assert 1e-5 < finder.suggestion < 1, finder.suggestion
-assert (
-    finder.smoothed[-1] > finder.smoothed.min()
-)  # the sweep went past the minimum
+assert finder.smoothed[-1] > finder.smoothed.min()  # the sweep went past the minimum
 
 # %% [markdown]
 # `lr_find` is a loop over `model.train_on_batch`, with the rate set before each batch:
@@ -353,9 +336,7 @@ assert min(learn.one_cycle.moms) < 0.86 and learn.one_cycle.moms[-1] > 0.94
 plot_learning_curves(history)
 plt.show()
 test_loss, test_accuracy = learn.model.evaluate(x_test, y_test, verbose=0)
-print(
-    f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})"
-)
+print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
 
 # %% tags=["remove-cell"]
 assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
@@ -424,9 +405,7 @@ def seconds_per_epoch(mixed):
     trial = make_learner()
     trial.unfreeze()
     trial.compile(1e-3)
-    trial.model.fit(
-        x_train[:256], y_train[:256], verbose=0
-    )  # compile the step first
+    trial.model.fit(x_train[:256], y_train[:256], verbose=0)  # compile the step first
     start = time.perf_counter()
     trial.model.fit(x_train[:512], y_train[:512], batch_size=64, verbose=0)
     return trial, time.perf_counter() - start

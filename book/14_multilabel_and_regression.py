@@ -99,9 +99,7 @@ ym_test = mosaics.y_test.astype("float32")
 fig, axes = plt.subplots(1, 5, figsize=(11, 2.8))
 for ax, image, labels in zip(axes, xm_train, ym_train):
     ax.imshow(image[..., 0], cmap="gray_r")
-    ax.set_title(
-        "\n".join(names[k] for k in np.flatnonzero(labels)), fontsize=8
-    )
+    ax.set_title("\n".join(names[k] for k in np.flatnonzero(labels)), fontsize=8)
     ax.axis("off")
 fig.suptitle("Training mosaics and their labels")
 plt.show()
@@ -221,18 +219,14 @@ plt.show()
 
 test_probs = learn.model.predict(xm_test, verbose=0)
 test_accuracy = accuracy_multi(test_probs, ym_test, best_threshold)
-exact = float(
-    ((test_probs > best_threshold) == (ym_test == 1)).all(axis=1).mean()
-)
+exact = float(((test_probs > best_threshold) == (ym_test == 1)).all(axis=1).mean())
 print(
     f"test: multi-label accuracy {test_accuracy:.4f} at threshold "
     f"{best_threshold:.2f}; every label right on {exact:.1%} of the mosaics"
 )
 
 # %% tags=["remove-cell"]
-all_absent = float(
-    (ym_test == 0).mean()
-)  # the accuracy of answering 'no' to all
+all_absent = float((ym_test == 0).mean())  # the accuracy of answering 'no' to all
 assert test_accuracy > all_absent + 0.15, (test_accuracy, all_absent)
 assert test_accuracy > profile.pick(quick=0.88, full=0.95), test_accuracy
 assert max(accuracies) >= accuracy_multi(valid_probs, ym_valid, 0.5)
@@ -321,12 +315,8 @@ for name, splitter in splits.items():
 # %% tags=["remove-cell"]
 random_valid, random_test = nearest["random frames"]
 clips_valid, clips_test = nearest["whole clips"]
-assert (
-    random_valid < 0.6 * random_test
-)  # random validation sits next to training
-assert (
-    abs(clips_valid - clips_test) < 0.2 * clips_test
-)  # clip validation does not
+assert random_valid < 0.6 * random_test  # random validation sits next to training
+assert abs(clips_valid - clips_test) < 0.2 * clips_test  # clip validation does not
 
 # %% [markdown]
 # With random frames, validation images sit right next to training images, much closer than
@@ -353,9 +343,7 @@ def location_model(body):
     inputs = keras.Input((CANVAS, CANVAS, 1))
     scores = keras.layers.Conv2D(1, 1)(body.model(inputs))
     side = CANVAS // 4
-    weights = keras.layers.Softmax()(
-        keras.layers.Reshape((side * side,))(scores)
-    )
+    weights = keras.layers.Softmax()(keras.layers.Reshape((side * side,))(scores))
     centres = (np.arange(side) + 0.5) * (CANVAS / side)
     grid = np.stack(np.meshgrid(centres, centres, indexing="ij"), axis=-1)
     outputs = keras.ops.matmul(weights, grid.reshape(-1, 2).astype("float32"))
@@ -373,9 +361,7 @@ regressor = Learner(
     groups=body.groups,
     batch_size=32,
 )
-place_history = regressor.fine_tune(
-    profile.pick(quick=3, full=8), base_lr=2e-3
-)
+place_history = regressor.fine_tune(profile.pick(quick=3, full=8), base_lr=2e-3)
 predicted_test = regressor.model.predict(x_place_test, verbose=0)
 valid_error = pixel_error(
     regressor.model.predict(x_place[valid_idx], verbose=0), y_place[valid_idx]
@@ -427,7 +413,7 @@ plt.show()
 #
 # | task | head | loss | metric (this page, test set) |
 # |---|---|---|---|
-# | multi-label | pooling, dense, sigmoid | binary cross-entropy | accuracy at the chosen threshold |
+# | multi-label | pooling, dense, sigmoid | binary cross-entropy | accuracy at a threshold |
 # | regression | 1x1 convolution, soft argmax | mean squared error | mean distance in pixels |
 #
 # - One pretrained body, different heads: only the head, the loss and the metric change.

@@ -78,9 +78,7 @@ from helpers.training import plot_learning_curves
 
 # %%
 movies = load_movielens()
-ratings = pd.DataFrame(
-    {"user": movies.user, "item": movies.item, "rating": movies.rating}
-)
+ratings = pd.DataFrame({"user": movies.user, "item": movies.item, "rating": movies.rating})
 titles = np.array(movies.info["titles"])
 n_users, n_items = movies.info["n_users"], movies.info["n_items"]
 ratings.head()
@@ -104,18 +102,14 @@ ax.set(
     yticklabels=table.index,
     xlabel="film",
     ylabel="user",
-    title="Ratings of the most active users for the most rated films "
-    "(white: not rated)",
+    title="Ratings of the most active users for the most rated films (white: not rated)",
 )
 ax.set_xticklabels(table.columns, rotation=60, ha="right", fontsize=8)
 ax.grid(False)
 fig.colorbar(image, ax=ax, label="stars")
 plt.show()
 density = len(ratings) / (n_users * n_items)
-print(
-    f"{len(ratings):,} ratings fill {density:.2%} "
-    f"of the {n_users} x {n_items} matrix"
-)
+print(f"{len(ratings):,} ratings fill {density:.2%} of the {n_users} x {n_items} matrix")
 
 # %% [markdown]
 # ## Latent factors
@@ -126,14 +120,10 @@ print(
 # user likes what the film has. A made-up example with three factors:
 
 # %%
-user = np.array(
-    [0.9, 0.8, -0.6]
-)  # likes science fiction and action, not old films
+user = np.array([0.9, 0.8, -0.6])  # likes science fiction and action, not old films
 film_a = np.array([0.98, 0.9, -0.9])  # a recent science-fiction action film
 film_b = np.array([-0.99, -0.3, 0.8])  # an old romantic drama
-print(
-    f"user . film A = {user @ film_a:.2f};  user . film B = {user @ film_b:.2f}"
-)
+print(f"user . film A = {user @ film_a:.2f};  user . film B = {user @ film_b:.2f}")
 
 # %% [markdown]
 # We do not know these factors. We start them at random, predict every known rating by a
@@ -196,20 +186,12 @@ def collab_model(n_factors=N_FACTORS, biases=False, y_range=None):
     users, items = pairs[:, 0], pairs[:, 1]
     terms = []
     if n_factors:
-        user_factors = keras.layers.Embedding(
-            n_users, n_factors, name="user_factors"
-        )(users)
-        item_factors = keras.layers.Embedding(
-            n_items, n_factors, name="item_factors"
-        )(items)
+        user_factors = keras.layers.Embedding(n_users, n_factors, name="user_factors")(users)
+        item_factors = keras.layers.Embedding(n_items, n_factors, name="item_factors")(items)
         terms.append(keras.layers.Dot(axes=1)([user_factors, item_factors]))
     if biases:
-        terms.append(
-            keras.layers.Embedding(n_users, 1, name="user_bias")(users)
-        )
-        terms.append(
-            keras.layers.Embedding(n_items, 1, name="item_bias")(items)
-        )
+        terms.append(keras.layers.Embedding(n_users, 1, name="user_bias")(users))
+        terms.append(keras.layers.Embedding(n_items, 1, name="item_bias")(items))
     score = terms[0] if len(terms) == 1 else keras.layers.Add()(terms)
     if y_range is not None:
         low, high = y_range
@@ -270,9 +252,7 @@ plt.show()
 # %%
 WEIGHT_DECAY = 0.3
 keras.utils.set_random_seed(0)
-decayed = learner(
-    collab_model(biases=True, y_range=(0, 5.5)), weight_decay=WEIGHT_DECAY
-)
+decayed = learner(collab_model(biases=True, y_range=(0, 5.5)), weight_decay=WEIGHT_DECAY)
 decayed_history = decayed.fit_one_cycle(EPOCHS, LR)
 plot_learning_curves(decayed_history, ["loss"])
 plt.show()
@@ -343,12 +323,8 @@ item_bias = decayed.model.get_layer("item_bias").get_weights()[0][:, 0]
 counts = np.bincount(train[0][:, 1], minlength=n_items)
 common = np.flatnonzero(counts >= 50)
 order = common[np.argsort(item_bias[common])]
-lowest = pd.DataFrame(
-    {"film": titles[order[:6]], "bias": item_bias[order[:6]]}
-)
-highest = pd.DataFrame(
-    {"film": titles[order[::-1][:6]], "bias": item_bias[order[::-1][:6]]}
-)
+lowest = pd.DataFrame({"film": titles[order[:6]], "bias": item_bias[order[:6]]})
+highest = pd.DataFrame({"film": titles[order[::-1][:6]], "bias": item_bias[order[::-1][:6]]})
 print("lowest biases:\n", lowest.round(3).to_string(index=False))
 print("\nhighest biases:\n", highest.round(3).to_string(index=False))
 
@@ -366,9 +342,7 @@ assert mean_rating[order[-10:]].mean() > mean_rating[order[:10]].mean() + 1.0
 # %%
 item_factors = decayed.model.get_layer("item_factors").get_weights()[0]
 popular = np.argsort(-counts)[:50]
-projected = PCA(n_components=2, random_state=0).fit_transform(
-    item_factors[popular]
-)
+projected = PCA(n_components=2, random_state=0).fit_transform(item_factors[popular])
 fig, ax = plt.subplots(figsize=(10, 8))
 ax.scatter(projected[:, 0], projected[:, 1], s=12, color="C0")
 for (px, py), item in zip(projected, popular):
@@ -385,7 +359,7 @@ plt.show()
 #
 # | model | validation RMSE (stars, this page) |
 # |---|---|
-# | global mean, biases only, dot product, + biases and range, + weight decay | see the table above |
+# | global mean, biases, dot product, + biases and range, + weight decay | the table above |
 #
 # - Collaborative filtering predicts the gaps of a user x item matrix from latent factors
 #   learned for both; the prediction is a dot product.

@@ -25,7 +25,9 @@ __all__ = ["RunProfile", "get_profile", "gpu_available", "import_keras", "setup"
 DEFAULT_SEED = 42
 
 
-def setup(seed: int = DEFAULT_SEED, *, keras: bool = False, profile: str | None = None) -> RunProfile:
+def setup(
+    seed: int = DEFAULT_SEED, *, keras: bool = False, profile: str | None = None
+) -> RunProfile:
     """Prepare a notebook: seeds, plot style, quiet logs, and a one-line report.
 
     Args:
@@ -37,9 +39,9 @@ def setup(seed: int = DEFAULT_SEED, *, keras: bool = False, profile: str | None 
     Returns:
         The run profile; ask it for sizes with ``profile.pick(quick=..., full=...)``.
     """
-    import numpy as np  # noqa: PLC0415 (keeps ``import helpers`` light)
+    import numpy as np
 
-    from helpers.plots import set_style  # noqa: PLC0415
+    from helpers.plots import set_style
 
     run_profile = get_profile(profile)
     os.environ["PYTHONHASHSEED"] = str(seed)

@@ -87,8 +87,10 @@ class Backbone:
 
     def report(self) -> str:
         params = self.model.count_params()
-        return (f"backbone: {self.source}, {params:,} parameters in {len(self.groups)} "
-                f"groups; {self.note}")
+        return (
+            f"backbone: {self.source}, {params:,} parameters in {len(self.groups)} "
+            f"groups; {self.note}"
+        )
 
 
 def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = False) -> Backbone:
@@ -115,14 +117,18 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
         except DataUnavailableError as err:
             if source == "imagenet":
                 raise
-            print(f"ImageNet weights unavailable ({err.reason}); using the helpers-pretrained "
-                  "Fashion-MNIST body instead")
+            print(
+                f"ImageNet weights unavailable ({err.reason}); using the helpers-pretrained "
+                "Fashion-MNIST body instead"
+            )
         else:
             print(backbone.report())
             return backbone
     if channels != 1:
-        raise ValueError("the Fashion-MNIST body takes grey images (channels=1); convert the "
-                         "images with keras.ops.mean(x, axis=-1, keepdims=True) first")
+        raise ValueError(
+            "the Fashion-MNIST body takes grey images (channels=1); convert the "
+            "images with keras.ops.mean(x, axis=-1, keepdims=True) first"
+        )
     backbone = _fashion_backbone(retrain=retrain)
     print(backbone.report())
     return backbone
@@ -144,14 +150,17 @@ def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backb
     """MobileNetV2 behind a resize/colour/scale adapter; ``weights=None`` for tests."""
     keras = import_keras()
     layers = keras.layers
-    fix = ("ImageNet weights for MobileNetV2 are not available ({}); connect once (Keras "
-           "caches them in ~/.keras/models) or use load_backbone('fashion-mnist')")
+    fix = (
+        "ImageNet weights for MobileNetV2 are not available ({}); connect once (Keras "
+        "caches them in ~/.keras/models) or use load_backbone('fashion-mnist')"
+    )
     if weights is not None and offline_mode():
         raise DataUnavailableError(fix.format("HELPERS_OFFLINE is set"), "HELPERS_OFFLINE is set")
     try:
         net = keras.applications.MobileNetV2(
-            input_shape=(_IMAGENET_SIZE, _IMAGENET_SIZE, 3), include_top=False, weights=weights)
-    except Exception as err:  # noqa: BLE001 (urllib, HTTP and TLS errors all mean "no weights")
+            input_shape=(_IMAGENET_SIZE, _IMAGENET_SIZE, 3), include_top=False, weights=weights
+        )
+    except Exception as err:
         reason = f"download failed: {type(err).__name__}"
         raise DataUnavailableError(fix.format(reason), reason) from err
     inputs = keras.Input((None, None, channels))
@@ -168,8 +177,11 @@ def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backb
             block = int(layer.name.split("_")[1])
             group = 0 if block <= 5 else 1 if block <= 12 else 2
         groups[group].append(layer)
-    note = ("MobileNetV2, ImageNet weights (keras.applications)" if weights
-            else "MobileNetV2, random weights")
+    note = (
+        "MobileNetV2, ImageNet weights (keras.applications)"
+        if weights
+        else "MobileNetV2, random weights"
+    )
     return Backbone(model, groups, "imagenet", note)
 
 
@@ -186,8 +198,9 @@ def fashion_body(convs_per_block: int = 2, bn_momentum: float = 0.99) -> Any:
         if block > 1:
             x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
         for k in range(1, convs_per_block + 1):
-            x = layers.Conv2D(width, 3, padding="same", use_bias=False,
-                              name=f"block{block}_conv{k}")(x)
+            x = layers.Conv2D(
+                width, 3, padding="same", use_bias=False, name=f"block{block}_conv{k}"
+            )(x)
             x = layers.BatchNormalization(momentum=bn_momentum, name=f"block{block}_bn{k}")(x)
             x = layers.ReLU(name=f"block{block}_relu{k}")(x)
     return keras.Model(inputs, x, name="fashion_body")
@@ -195,8 +208,10 @@ def fashion_body(convs_per_block: int = 2, bn_momentum: float = 0.99) -> Any:
 
 def fashion_groups(model: Any) -> list[list[Any]]:
     """The layers of a :func:`fashion_body` model in its three blocks."""
-    return [[layer for layer in model.layers if layer.name.startswith(f"block{b}")]
-            for b in range(1, len(_FASHION_WIDTHS) + 1)]
+    return [
+        [layer for layer in model.layers if layer.name.startswith(f"block{b}")]
+        for b in range(1, len(_FASHION_WIDTHS) + 1)
+    ]
 
 
 _RECORD_KEYS = ("sha256", "epochs", "test_accuracy")
@@ -226,17 +241,21 @@ def _fashion_backbone(retrain: bool = False) -> Backbone:
     try:
         meta = ensure_fashion_body(retrain=retrain)
     except CacheFolderError as err:  # train it anyway, and keep it for this session
-        print(f"{err.reason}, so the pretrained body cannot be kept (set {DATA_ENV} to a "
-              "writable folder to keep it); pretraining it in memory for this session")
+        print(
+            f"{err.reason}, so the pretrained body cannot be kept (set {DATA_ENV} to a "
+            "writable folder to keep it); pretraining it in memory for this session"
+        )
         model, meta = pretrain_fashion_body(None)
         where = "kept in memory only"
     else:
         model = fashion_body()
         model.load_weights(folder / _FASHION_FILE)
         where = f"cached in {folder / _FASHION_FILE}"
-    note = (f"pretrained by helpers on the 60,000 Fashion-MNIST training images "
-            f"({meta['epochs']} epochs, {meta['test_accuracy']:.3f} test accuracy), a stand-in "
-            f"for ImageNet weights; {where}")
+    note = (
+        f"pretrained by helpers on the 60,000 Fashion-MNIST training images "
+        f"({meta['epochs']} epochs, {meta['test_accuracy']:.3f} test accuracy), a stand-in "
+        f"for ImageNet weights; {where}"
+    )
     return Backbone(model, fashion_groups(model), "fashion-mnist", note)
 
 
@@ -248,9 +267,13 @@ def _read_record(folder: Path, *, quiet: bool = False) -> dict | None:
     try:
         meta = json.loads(record.read_text())
         missing = [key for key in _RECORD_KEYS if key not in meta]
-        problem = (f"its record {record.name} lacks {', '.join(missing)}" if missing
-                   else "" if sha256sum(weights) == meta["sha256"]
-                   else "it does not match its record")
+        problem = (
+            f"its record {record.name} lacks {', '.join(missing)}"
+            if missing
+            else ""
+            if sha256sum(weights) == meta["sha256"]
+            else "it does not match its record"
+        )
     except (ValueError, TypeError, OSError) as err:
         problem = f"its record {record.name} is unreadable ({type(err).__name__})"
     if problem:
@@ -260,8 +283,9 @@ def _read_record(folder: Path, *, quiet: bool = False) -> dict | None:
     return meta
 
 
-def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2,
-                          seed: int = 0) -> tuple[Any, dict]:
+def pretrain_fashion_body(
+    folder: Path | None = None, *, epochs: int = 2, seed: int = 0
+) -> tuple[Any, dict]:
     """Pretrain the Fashion-MNIST body (with a temporary 10-class head) and cache it.
 
     Prints one line per epoch. The weights and a JSON record (epochs, test accuracy, sha256)
@@ -274,36 +298,49 @@ def pretrain_fashion_body(folder: Path | None = None, *, epochs: int = 2,
     Returns:
         The trained body and its record.
     """
-    from helpers.datasets import load_fashion_mnist  # noqa: PLC0415
+    from helpers.datasets import load_fashion_mnist
 
     keras = import_keras()
     data = load_fashion_mnist()
-    print(f"pretraining the Fashion-MNIST body ({epochs} epochs on 60,000 images; about "
-          "2-4 minutes on a 2-core CPU, seconds on a GPU; done once)")
+    print(
+        f"pretraining the Fashion-MNIST body ({epochs} epochs on 60,000 images; about "
+        "2-4 minutes on a 2-core CPU, seconds on a GPU; done once)"
+    )
     keras.utils.set_random_seed(seed)
     body = fashion_body()
-    model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(10)])
+    model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
     steps = epochs * -(-len(data.x_train) // 128)
     # Warm up then anneal (a one-cycle shape): ends at a low rate, so the last weights are good.
     schedule = keras.optimizers.schedules.CosineDecay(
-        2e-4, decay_steps=steps - steps // 4, warmup_target=4e-3, warmup_steps=steps // 4)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+        2e-4, decay_steps=steps - steps // 4, warmup_target=4e-3, warmup_steps=steps // 4
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     start = time.perf_counter()
     model.fit(data.x_train[..., None], data.y_train, epochs=epochs, batch_size=128, verbose=2)
     accuracy = model.evaluate(data.x_test[..., None], data.y_test, verbose=0)[1]
-    meta = {"epochs": epochs, "seed": seed, "test_accuracy": round(float(accuracy), 4),
-            "seconds": round(time.perf_counter() - start, 1), "keras": keras.__version__}
-    print(f"pretrained in {meta['seconds']} s, Fashion-MNIST test accuracy "
-          f"{meta['test_accuracy']:.3f}")
+    meta = {
+        "epochs": epochs,
+        "seed": seed,
+        "test_accuracy": round(float(accuracy), 4),
+        "seconds": round(time.perf_counter() - start, 1),
+        "keras": keras.__version__,
+    }
+    print(
+        f"pretrained in {meta['seconds']} s, Fashion-MNIST test accuracy "
+        f"{meta['test_accuracy']:.3f}"
+    )
     if folder is not None:
         try:
             _save_body(body, meta, Path(folder))
         except OSError as err:
-            print(f"could not save the pretrained body in {folder} ({err.strerror or err}); "
-                  "it is kept in memory for this session")
+            print(
+                f"could not save the pretrained body in {folder} ({err.strerror or err}); "
+                "it is kept in memory for this session"
+            )
     return body, meta
 
 
@@ -326,5 +363,7 @@ if __name__ == "__main__":  # `make data`: pretrain once, afterwards only verify
         record = ensure_fashion_body()
     except CacheFolderError as error:
         sys.exit(f"error: {error}")
-    print(f"Fashion-MNIST body cached and verified ({record['test_accuracy']:.3f} test accuracy) "
-          f"in {cache_dir() / 'backbones'}")
+    print(
+        f"Fashion-MNIST body cached and verified ({record['test_accuracy']:.3f} test accuracy) "
+        f"in {cache_dir() / 'backbones'}"
+    )

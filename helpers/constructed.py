@@ -36,8 +36,9 @@ def _check_count(name: str, value: int, low: int = 1) -> int:
     return int(value)
 
 
-def make_fashion_mosaics(n_train: int = 6000, n_test: int = 1000, *, grid: int = 2,
-                         p_empty: float = 0.25, seed: int = 0) -> Dataset:
+def make_fashion_mosaics(
+    n_train: int = 6000, n_test: int = 1000, *, grid: int = 2, p_empty: float = 0.25, seed: int = 0
+) -> Dataset:
     """Multi-label images: a ``grid`` x ``grid`` mosaic of Fashion-MNIST items.
 
     Each cell holds a random item (or stays empty with probability ``p_empty``); the label is
@@ -66,14 +67,30 @@ def make_fashion_mosaics(n_train: int = 6000, n_test: int = 1000, *, grid: int =
         rows = np.repeat(np.arange(n), grid * grid)[used.ravel()]
         y[rows, labels[picks][used]] = 1
         arrays[f"x_{split}"], arrays[f"y_{split}"] = x.reshape(n, 28 * grid, 28 * grid), y
-    note = (f"{grid}x{grid} mosaics of Fashion-MNIST items, labelled with the classes present; "
-            f"train from train items, test from test items, seed {seed}")
-    return _announce(Dataset("Fashion-MNIST mosaics", arrays, fashion.source, "constructed",
-                             note, {"class_names": fashion.class_names}))
+    note = (
+        f"{grid}x{grid} mosaics of Fashion-MNIST items, labelled with the classes present; "
+        f"train from train items, test from test items, seed {seed}"
+    )
+    return _announce(
+        Dataset(
+            "Fashion-MNIST mosaics",
+            arrays,
+            fashion.source,
+            "constructed",
+            note,
+            {"class_names": fashion.class_names},
+        )
+    )
 
 
-def make_fashion_locations(n_train: int = 6000, n_test: int = 1000, *, canvas: int = 64,
-                           frames_per_item: int = 1, seed: int = 0) -> Dataset:
+def make_fashion_locations(
+    n_train: int = 6000,
+    n_test: int = 1000,
+    *,
+    canvas: int = 64,
+    frames_per_item: int = 1,
+    seed: int = 0,
+) -> Dataset:
     """Image regression: a Fashion-MNIST item pasted at a random place on a blank canvas.
 
     With ``frames_per_item`` > 1 the images come in short "video clips": each item appears in
@@ -105,17 +122,27 @@ def make_fashion_locations(n_train: int = 6000, n_test: int = 1000, *, canvas: i
         top, left = corner.reshape(-1, 2)[:n].T
         x = np.zeros((n, canvas, canvas), np.uint8)
         for k in range(n):
-            x[k, top[k]:top[k] + 28, left[k]:left[k] + 28] = items[picks[k]]
+            x[k, top[k] : top[k] + 28, left[k] : left[k] + 28] = items[picks[k]]
         arrays[f"x_{split}"] = x
         arrays[f"y_{split}"] = np.stack([top + 13.5, left + 13.5], axis=1).astype(np.float32)
         arrays[f"c_{split}"] = labels[picks]
         arrays[f"g_{split}"] = group
     clip_note = f", in clips of {frames} frames" if frames > 1 else ""
-    note = (f"Fashion-MNIST items at random places on a {canvas}x{canvas} canvas{clip_note}, "
-            f"target the item's centre (row, column); train from train items, test from test "
-            f"items")
-    return _announce(Dataset("Fashion-MNIST locations", arrays, fashion.source, "constructed",
-                             note, {"class_names": fashion.class_names}))
+    note = (
+        f"Fashion-MNIST items at random places on a {canvas}x{canvas} canvas{clip_note}, "
+        f"target the item's centre (row, column); train from train items, test from test "
+        f"items"
+    )
+    return _announce(
+        Dataset(
+            "Fashion-MNIST locations",
+            arrays,
+            fashion.source,
+            "constructed",
+            note,
+            {"class_names": fashion.class_names},
+        )
+    )
 
 
 # --------------------------------------------------------------------------- acoustic scenes
@@ -123,8 +150,13 @@ SCENES = ["street", "beach", "park", "metro", "office", "cafe"]
 N_MELS, N_FRAMES = 40, 501
 
 
-def load_acoustic_scenes(n_per_class: int = 100, *, path: str | os.PathLike | None = None,
-                         n_locations: int = 10, seed: int = 0) -> Dataset:
+def load_acoustic_scenes(
+    n_per_class: int = 100,
+    *,
+    path: str | os.PathLike | None = None,
+    n_locations: int = 10,
+    seed: int = 0,
+) -> Dataset:
     """Log-mel spectrogram sequences, 40 mel bands x 501 frames, one acoustic scene each.
 
     With ``path``: the course competition's data, a folder holding ``X_train.npy`` (n, 40,
@@ -159,11 +191,20 @@ def load_acoustic_scenes(n_per_class: int = 100, *, path: str | os.PathLike | No
     groups = rng.integers(0, n_locations, size=len(y))
     for k, (label, loc) in enumerate(zip(y, groups)):
         X[k] = _scene(SCENES[label], rng, mel, t) + _place(loc_hum[loc], loc_tilt[loc], mel)
-    note = (f"{len(SCENES)} classes x {n_per_class} recordings from {n_locations} places, "
-            f"seed {seed}; pass path= for the real competition data")
-    return _announce(Dataset("Acoustic scenes", {"X": X, "y": y, "groups": groups},
-                             "helpers.constructed's generator", "synthetic", note,
-                             {"class_names": SCENES}))
+    note = (
+        f"{len(SCENES)} classes x {n_per_class} recordings from {n_locations} places, "
+        f"seed {seed}; pass path= for the real competition data"
+    )
+    return _announce(
+        Dataset(
+            "Acoustic scenes",
+            {"X": X, "y": y, "groups": groups},
+            "helpers.constructed's generator",
+            "synthetic",
+            note,
+            {"class_names": SCENES},
+        )
+    )
 
 
 def _place(hum_band: int, tilt: float, mel: np.ndarray) -> np.ndarray:
@@ -225,26 +266,33 @@ def _scene(name: str, rng: np.random.Generator, mel: np.ndarray, t: np.ndarray) 
 
 
 def _load_scene_folder(folder: Path) -> Dataset:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     x_file, y_file = folder / "X_train.npy", folder / "y_train.csv"
     missing = [f.name for f in (x_file, y_file) if not f.is_file()]
     if missing:
-        raise DataUnavailableError(f"acoustic scenes: {folder} has no {missing[0]}; pass the "
-                                   "folder with the competition's X_train.npy and y_train.csv")
+        raise DataUnavailableError(
+            f"acoustic scenes: {folder} has no {missing[0]}; pass the "
+            "folder with the competition's X_train.npy and y_train.csv"
+        )
     X = np.load(x_file, allow_pickle=False)
     if X.ndim != 3 or X.shape[1:] != (N_MELS, N_FRAMES):
         raise ValueError(f"{x_file} has shape {X.shape}; expected (n, {N_MELS}, {N_FRAMES})")
     table = pd.read_csv(y_file)
     if "scene_label" not in table.columns or len(table) != len(X):
-        raise ValueError(f"{y_file} needs a scene_label column and one row per spectrogram "
-                         f"({len(X)}); it has columns {list(table.columns)}, {len(table)} rows")
+        raise ValueError(
+            f"{y_file} needs a scene_label column and one row per spectrogram "
+            f"({len(X)}); it has columns {list(table.columns)}, {len(table)} rows"
+        )
     class_names = sorted(table["scene_label"].astype(str).unique())
-    arrays = {"X": X.astype(np.float32),
-              "y": np.searchsorted(class_names, table["scene_label"].astype(str))}
+    arrays = {
+        "X": X.astype(np.float32),
+        "y": np.searchsorted(class_names, table["scene_label"].astype(str)),
+    }
     for column in ("location", "block"):
         if column in table.columns:
             arrays["groups"] = table[column].to_numpy()
             break
-    return _announce(Dataset("Acoustic scenes", arrays, str(folder), "full",
-                             info={"class_names": class_names}))
+    return _announce(
+        Dataset("Acoustic scenes", arrays, str(folder), "full", info={"class_names": class_names})
+    )

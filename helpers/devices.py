@@ -15,10 +15,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Iterator
 
 # Set before TensorFlow is imported; TensorFlow reads them once, at import.
 _QUIET_ENV = {
@@ -87,14 +87,14 @@ def import_keras() -> ModuleType:
     if "keras" in sys.modules:
         return sys.modules["keras"]
     with _stderr_silenced():
-        import keras  # noqa: PLC0415 (imported on demand: it loads a backend)
+        import keras
 
         if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf  # noqa: PLC0415
+            import tensorflow as tf
 
             tf.get_logger().setLevel(logging.ERROR)
     with contextlib.suppress(ImportError):
-        from absl import logging as absl_logging  # noqa: PLC0415
+        from absl import logging as absl_logging
 
         absl_logging.set_verbosity(absl_logging.ERROR)
     return keras
@@ -104,15 +104,15 @@ def backend_gpus(keras: ModuleType) -> int:
     """How many GPUs the Keras backend can use."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf  # noqa: PLC0415
+        import tensorflow as tf
 
         return len(tf.config.list_physical_devices("GPU"))
     if backend == "jax":
-        import jax  # noqa: PLC0415
+        import jax
 
         return sum(d.platform == "gpu" for d in jax.devices())
     if backend == "torch":
-        import torch  # noqa: PLC0415
+        import torch
 
         return torch.cuda.device_count()
     return 0
@@ -121,8 +121,9 @@ def backend_gpus(keras: ModuleType) -> int:
 def keras_report(keras: ModuleType) -> str:
     """One line naming the Keras version, backend and the accelerators the backend sees."""
     backend = keras.backend.backend()
-    framework = sys.modules.get({"tensorflow": "tensorflow", "jax": "jax",
-                                 "torch": "torch"}.get(backend, ""), None)
+    framework = sys.modules.get(
+        {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, ""), None
+    )
     version = f" {framework.__version__}" if framework is not None else ""
     return f"Keras {keras.__version__} on {backend}{version}, {backend_gpus(keras)} GPU(s)"
 
@@ -139,8 +140,8 @@ class Acceleration:
         return {"jit_compile": self.xla}
 
     def __str__(self) -> str:
-        on = lambda flag: "on" if flag else "off"  # noqa: E731
-        return f"mixed precision {on(self.mixed_precision)}, XLA {on(self.xla)}"
+        words = {True: "on", False: "off"}
+        return f"mixed precision {words[bool(self.mixed_precision)]}, XLA {words[bool(self.xla)]}"
 
 
 def _env_flag(name: str) -> bool | None:
@@ -154,8 +155,9 @@ def _env_flag(name: str) -> bool | None:
     raise ValueError(f"{name}={value!r}: use 1 or 0")
 
 
-def configure_acceleration(mixed_precision: bool | None = None,
-                           xla: bool | None = None) -> Acceleration:
+def configure_acceleration(
+    mixed_precision: bool | None = None, xla: bool | None = None
+) -> Acceleration:
     """Switch mixed precision and XLA on where they help (a GPU) and off where they hurt (CPU).
 
     Each switch is, in order: the argument, the environment variable
@@ -171,7 +173,7 @@ def configure_acceleration(mixed_precision: bool | None = None,
     acc = Acceleration(gpu if mp is None else mp, gpu if jit is None else jit)
     keras.mixed_precision.set_global_policy("mixed_float16" if acc.mixed_precision else "float32")
     if gpu and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf  # noqa: PLC0415
+        import tensorflow as tf
 
         for device in tf.config.list_physical_devices("GPU"):
             with contextlib.suppress(RuntimeError):  # already initialised: too late, harmless

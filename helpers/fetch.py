@@ -119,8 +119,10 @@ def offline_mode() -> bool:
         return True
     if value in _OFF:
         return False
-    raise ValueError(f"{OFFLINE_ENV}={value!r} is neither on nor off: set it to 1 (never use "
-                     f"the network) or 0 (download what is missing)")
+    raise ValueError(
+        f"{OFFLINE_ENV}={value!r} is neither on nor off: set it to 1 (never use "
+        f"the network) or 0 (download what is missing)"
+    )
 
 
 def cache_problem(folder: Path | None = None) -> str:
@@ -143,8 +145,9 @@ def cache_problem(folder: Path | None = None) -> str:
 
 
 def _not_a_folder(root: Path) -> str:
-    return f"${DATA_ENV}={root} is a file, not a folder" if root.exists() and not root.is_dir() \
-        else ""
+    return (
+        f"${DATA_ENV}={root} is a file, not a folder" if root.exists() and not root.is_dir() else ""
+    )
 
 
 def require_writable_cache(folder: Path | None = None) -> Path:
@@ -166,7 +169,7 @@ def cache_lock(name: str) -> Iterator[None]:
         CacheFolderError: the cache is not writable, or another process held the lock for
             longer than :data:`LOCK_TIMEOUT`.
     """
-    import filelock  # noqa: PLC0415 (only needed when the cache changes)
+    import filelock
 
     locks = require_writable_cache(cache_dir() / ".locks")
     path = locks / f"{name}.lock"
@@ -175,8 +178,9 @@ def cache_lock(name: str) -> Iterator[None]:
             yield
     except filelock.Timeout:
         reason = f"another process has held {path} for {LOCK_TIMEOUT // 60} minutes"
-        raise CacheFolderError(f"{reason}; if no other notebook or test is running, delete "
-                               "that file", reason) from None
+        raise CacheFolderError(
+            f"{reason}; if no other notebook or test is running, delete that file", reason
+        ) from None
 
 
 def sha256sum(path: Path, compression: str | None = None) -> str:
@@ -237,8 +241,9 @@ def fetch(remote: RemoteFile, *, path: str | os.PathLike | None = None) -> tuple
         if verified(candidate, remote.sha256, remote.compression):
             return candidate, str(candidate.parent)
         if candidate.exists():
-            log.warning("%s: %s is damaged (checksum mismatch); skipping it", remote.dataset,
-                        candidate)
+            log.warning(
+                "%s: %s is damaged (checksum mismatch); skipping it", remote.dataset, candidate
+            )
 
     looked = [str(cached), *map(str, remote.offline)]
     if remote.url is None:
@@ -258,7 +263,7 @@ def fetch(remote: RemoteFile, *, path: str | os.PathLike | None = None) -> tuple
         raise
     except CorruptDataError as err:
         raise DataUnavailableError(_unavailable(remote, looked, str(err)), str(err)) from None
-    except Exception as err:  # noqa: BLE001 (requests, socket and OS errors all mean "no copy")
+    except Exception as err:
         reason = f"the download from {remote.url} failed ({type(err).__name__})"
         raise DataUnavailableError(_unavailable(remote, looked, reason), reason) from None
     return cached, f"downloaded from {remote.url} into {cached.parent}"
@@ -266,15 +271,21 @@ def fetch(remote: RemoteFile, *, path: str | os.PathLike | None = None) -> tuple
 
 def _user_copy(remote: RemoteFile, user: Path) -> tuple[Path, str]:
     if user.is_dir():
-        raise DataUnavailableError(f"{remote.dataset}: {user} is a folder; pass the path of "
-                                   f"the file itself, e.g. {user / remote.fname}")
+        raise DataUnavailableError(
+            f"{remote.dataset}: {user} is a folder; pass the path of "
+            f"the file itself, e.g. {user / remote.fname}"
+        )
     if not user.is_file():
-        raise DataUnavailableError(f"{remote.dataset}: {user} does not exist; pass the path "
-                                   f"of your copy of {remote.fname}, or leave path unset")
+        raise DataUnavailableError(
+            f"{remote.dataset}: {user} does not exist; pass the path "
+            f"of your copy of {remote.fname}, or leave path unset"
+        )
     if not verified(user, remote.sha256, remote.compression):
         where = f"download it again from {remote.url}" if remote.url else "fetch it again"
-        raise CorruptDataError(f"{remote.dataset}: {user} is not the expected {remote.fname} "
-                               f"(sha256 mismatch, truncated or damaged); {where}")
+        raise CorruptDataError(
+            f"{remote.dataset}: {user} is not the expected {remote.fname} "
+            f"(sha256 mismatch, truncated or damaged); {where}"
+        )
     return user, f"the file you named, {user}"
 
 
@@ -284,15 +295,19 @@ def _set_aside(remote: RemoteFile, cached: Path) -> None:
     In a read-only cache it stays where it is and is ignored.
     """
     if cache_problem(cached.parent):
-        log.warning("%s: cached %s failed its checksum and the cache is read-only; ignoring "
-                    "it", remote.dataset, cached)
+        log.warning(
+            "%s: cached %s failed its checksum and the cache is read-only; ignoring it",
+            remote.dataset,
+            cached,
+        )
         return
     with cache_lock(f"{remote.subdir}-{remote.fname}"):
         # Another process may have moved it, or replaced it with a good copy, meanwhile.
         if cached.is_file() and not verified(cached, remote.sha256, remote.compression):
             bad = _quarantine(cached)
-            log.warning("%s: cached %s failed its checksum; moved to %s", remote.dataset,
-                        cached.name, bad)
+            log.warning(
+                "%s: cached %s failed its checksum; moved to %s", remote.dataset, cached.name, bad
+            )
 
 
 def _download(remote: RemoteFile, target: Path) -> None:
@@ -301,7 +316,7 @@ def _download(remote: RemoteFile, target: Path) -> None:
     Called under the file's lock, so leftovers of earlier downloads of the same file belong
     to processes that died: they are removed first.
     """
-    import pooch  # noqa: PLC0415 (only needed when downloading)
+    import pooch
 
     pooch.get_logger().setLevel(logging.WARNING)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -310,11 +325,14 @@ def _download(remote: RemoteFile, target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.part-", dir=target.parent) as tmp:
         print(f"{remote.dataset}: downloading {remote.fname} from {remote.url}")
         downloader = pooch.HTTPDownloader(timeout=(10, 60), progressbar=True)
-        got = pooch.retrieve(remote.url, known_hash=None, fname=target.name, path=tmp,
-                             downloader=downloader)
+        got = pooch.retrieve(
+            remote.url, known_hash=None, fname=target.name, path=tmp, downloader=downloader
+        )
         if not verified(Path(got), remote.sha256, remote.compression):
-            raise CorruptDataError(f"the download from {remote.url} failed its checksum "
-                                   f"(the file changed or the transfer was cut)")
+            raise CorruptDataError(
+                f"the download from {remote.url} failed its checksum "
+                f"(the file changed or the transfer was cut)"
+            )
         os.replace(got, target)
 
 
@@ -330,5 +348,7 @@ def _unavailable(remote: RemoteFile, looked: list[str], reason: str) -> str:
         options.insert(0, "connect to the internet once to download it")
     if remote.hint:
         options.append(remote.hint)
-    return (f"{remote.dataset}: no verified copy of {remote.fname} on this machine (looked in "
-            f"{where}) and {reason}. To fix: {'; or '.join(options)}.")
+    return (
+        f"{remote.dataset}: no verified copy of {remote.fname} on this machine (looked in "
+        f"{where}) and {reason}. To fix: {'; or '.join(options)}."
+    )

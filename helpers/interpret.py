@@ -32,8 +32,10 @@ class Interpretation:
     def __post_init__(self) -> None:
         self.probs, self.targets = np.asarray(self.probs), np.asarray(self.targets).ravel()
         if self.probs.ndim != 2 or len(self.probs) != len(self.targets):
-            raise ValueError(f"probs must be (n, n_classes) and targets (n,), got "
-                             f"{self.probs.shape} and {self.targets.shape}")
+            raise ValueError(
+                f"probs must be (n, n_classes) and targets (n,), got "
+                f"{self.probs.shape} and {self.targets.shape}"
+            )
         if not np.allclose(self.probs.sum(axis=1), 1, atol=1e-3):
             raise ValueError("probs rows must sum to 1: apply a softmax to logits first")
         n_classes = self.probs.shape[1]
@@ -55,16 +57,17 @@ class Interpretation:
 
     def confusion_matrix(self) -> np.ndarray:
         """Counts: rows are the true classes, columns the predicted ones."""
-        from sklearn.metrics import confusion_matrix  # noqa: PLC0415
+        from sklearn.metrics import confusion_matrix
 
         return confusion_matrix(self.targets, self.preds, labels=range(self.probs.shape[1]))
 
     def plot_confusion_matrix(self, ax=None):
         """The confusion matrix as a labelled heat map."""
-        from sklearn.metrics import ConfusionMatrixDisplay  # noqa: PLC0415
+        from sklearn.metrics import ConfusionMatrixDisplay
 
-        display = ConfusionMatrixDisplay(self.confusion_matrix(),
-                                         display_labels=list(self.class_names))
+        display = ConfusionMatrixDisplay(
+            self.confusion_matrix(), display_labels=list(self.class_names)
+        )
         display.plot(ax=ax, colorbar=False, xticks_rotation=45)
         display.ax_.set_title("Confusion matrix")
         return display.ax_
@@ -75,8 +78,10 @@ class Interpretation:
         cm = self.confusion_matrix()
         np.fill_diagonal(cm, 0)
         rows, cols = np.nonzero(cm >= max(min_count, 1))
-        pairs = [(self.class_names[r], self.class_names[c], int(cm[r, c]))
-                 for r, c in zip(rows, cols, strict=True)]
+        pairs = [
+            (self.class_names[r], self.class_names[c], int(cm[r, c]))
+            for r, c in zip(rows, cols, strict=True)
+        ]
         return sorted(pairs, key=lambda pair: -pair[2])
 
     def top_losses(self, k: int = 9) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +92,7 @@ class Interpretation:
     def plot_top_losses(self, k: int = 9, *, ncols: int = 3):
         """The images with the largest losses, titled predicted / true / loss / probability
         of the true class."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415
+        import matplotlib.pyplot as plt
 
         if self.images is None:
             raise ValueError("pass images=... to Interpretation to plot the top losses")
@@ -99,7 +104,10 @@ class Interpretation:
         for ax, i, loss in zip(np.ravel(axes), order, losses, strict=False):
             ax.imshow(np.squeeze(self.images[i]), cmap="gray_r")
             names = self.class_names
-            ax.set_title(f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
-                         f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}", fontsize=9)
+            ax.set_title(
+                f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
+                f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}",
+                fontsize=9,
+            )
         fig.suptitle("Top losses: predicted / actual, loss / probability of actual")
         return fig

@@ -59,23 +59,39 @@ class LRFinder:
 
     def plot(self, ax=None):
         """Smoothed loss against learning rate on a log axis, with both rules marked."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415
+        import matplotlib.pyplot as plt
 
         ax = ax or plt.subplots(figsize=(6, 3.5))[1]
         ax.plot(self.lrs, self.smoothed, label="smoothed loss")
-        for lr, text, marker in [(self.steepest, "steepest", "o"),
-                                 (self.minimum / 10, "minimum / 10", "s")]:
+        for lr, text, marker in [
+            (self.steepest, "steepest", "o"),
+            (self.minimum / 10, "minimum / 10", "s"),
+        ]:
             y = np.interp(np.log(lr), np.log(self.lrs), self.smoothed)
             ax.plot(lr, y, marker, label=f"{text}: {lr:.1e}")
-        ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="training loss",
-               title="Learning-rate finder")
+        ax.set(
+            xscale="log",
+            xlabel="learning rate (log scale)",
+            ylabel="training loss",
+            title="Learning-rate finder",
+        )
         ax.legend()
         return ax
 
 
-def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float = 1e-7,
-            end_lr: float = 10.0, num_steps: int = 100, stop_factor: float = 4.0,
-            beta: float = 0.98, seed: int = 0) -> LRFinder:
+def lr_find(
+    model: Any,
+    x: Any,
+    y: Any,
+    *,
+    batch_size: int = 64,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    stop_factor: float = 4.0,
+    beta: float = 0.98,
+    seed: int = 0,
+) -> LRFinder:
     """Train on mini-batches with an exponentially rising learning rate; record the loss.
 
     Stops after ``num_steps`` batches or when the smoothed loss exceeds ``stop_factor`` times
@@ -93,26 +109,33 @@ def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float
     if not 0 < start_lr < end_lr:
         raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
     if num_steps < 5 or len(x) < batch_size:
-        raise ValueError(f"need num_steps >= 5 and at least one full batch ({batch_size} "
-                         f"samples), got num_steps={num_steps} and {len(x)} samples")
-    if isinstance(getattr(_inner(optimizer), "_learning_rate", None),
-                  keras.optimizers.schedules.LearningRateSchedule):
-        raise ValueError("lr_find sets the learning rate itself: compile with a number, e.g. "
-                         "keras.optimizers.Adam(1e-3), not a schedule")
+        raise ValueError(
+            f"need num_steps >= 5 and at least one full batch ({batch_size} "
+            f"samples), got num_steps={num_steps} and {len(x)} samples"
+        )
+    if isinstance(
+        getattr(_inner(optimizer), "_learning_rate", None),
+        keras.optimizers.schedules.LearningRateSchedule,
+    ):
+        raise ValueError(
+            "lr_find sets the learning rate itself: compile with a number, e.g. "
+            "keras.optimizers.Adam(1e-3), not a schedule"
+        )
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     saved_weights = model.get_weights()
     saved_state = [v.numpy() for v in optimizer.variables]
     lrs = np.geomspace(start_lr, end_lr, num_steps)
     rng = np.random.default_rng(seed)
-    order = np.concatenate([rng.permutation(len(x)) for _ in range(
-        -(-num_steps * batch_size // len(x)))])
+    order = np.concatenate(
+        [rng.permutation(len(x)) for _ in range(-(-num_steps * batch_size // len(x)))]
+    )
     losses: list[float] = []
     smoothed: list[float] = []
     average = 0.0
     try:
         for step, lr in enumerate(lrs):
-            batch = order[step * batch_size:(step + 1) * batch_size]
+            batch = order[step * batch_size : (step + 1) * batch_size]
             optimizer.learning_rate = float(lr)
             loss = model.train_on_batch(x[batch], y[batch])
             loss = float(np.ravel(loss)[0])  # the loss comes first when metrics are compiled
@@ -133,14 +156,20 @@ def lr_find(model: Any, x: Any, y: Any, *, batch_size: int = 64, start_lr: float
     lowest = int(np.argmin(curve))
     slope = np.gradient(curve, np.log(lrs))
     skip = min(len(curve) // 10, lowest)  # the first steps are mostly noise
-    steepest = skip + int(np.argmin(slope[skip:lowest + 1]))
+    steepest = skip + int(np.argmin(slope[skip : lowest + 1]))
     return LRFinder(lrs, np.array(losses), curve, float(lrs[steepest]), float(lrs[lowest]))
 
 
 # ---------------------------------------------------------------------------- one cycle
-def one_cycle_schedule(total_steps: int, lr_max: float, *, pct_start: float = 0.25,
-                       div: float = 25.0, final_div: float = 1e4,
-                       moms: tuple[float, float] = (0.95, 0.85)) -> tuple[np.ndarray, np.ndarray]:
+def one_cycle_schedule(
+    total_steps: int,
+    lr_max: float,
+    *,
+    pct_start: float = 0.25,
+    div: float = 25.0,
+    final_div: float = 1e4,
+    moms: tuple[float, float] = (0.95, 0.85),
+) -> tuple[np.ndarray, np.ndarray]:
     """Learning rate and momentum for each of ``total_steps`` batches.
 
     The rate rises from ``lr_max / div`` to ``lr_max`` over the first ``pct_start`` of the
@@ -148,8 +177,10 @@ def one_cycle_schedule(total_steps: int, lr_max: float, *, pct_start: float = 0.
     the momentum does the opposite, from ``moms[0]`` down to ``moms[1]`` and back up.
     """
     if total_steps < 2 or not 0 < pct_start < 1 or lr_max <= 0:
-        raise ValueError("need total_steps >= 2, 0 < pct_start < 1 and lr_max > 0, got "
-                         f"{total_steps}, {pct_start} and {lr_max}")
+        raise ValueError(
+            "need total_steps >= 2, 0 < pct_start < 1 and lr_max > 0, got "
+            f"{total_steps}, {pct_start} and {lr_max}"
+        )
     step = np.arange(total_steps)
     warm = max(int(round(pct_start * total_steps)), 1)
     phase = np.where(step < warm, step / warm, (step - warm) / max(total_steps - 1 - warm, 1))
@@ -165,7 +196,7 @@ def one_cycle_schedule(total_steps: int, lr_max: float, *, pct_start: float = 0.
 
 def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *, axes=None):
     """Plot a learning-rate (and momentum) schedule against the batch number."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     n = 1 if moms is None else 2
     axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3))[1]
@@ -174,8 +205,7 @@ def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *,
     axes[0].set(xlabel="batch", ylabel="learning rate", title="One cycle: learning rate")
     if moms is not None:
         axes[1].plot(moms, color="C1")
-        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)",
-                    title="One cycle: momentum")
+        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)", title="One cycle: momentum")
     return axes
 
 
@@ -194,8 +224,15 @@ class OneCycle(keras.callbacks.Callback):
     rates and momenta actually used are kept in ``lrs`` and ``moms``.
     """
 
-    def __init__(self, lr_max: float, *, pct_start: float = 0.25, div: float = 25.0,
-                 final_div: float = 1e4, moms: tuple[float, float] = (0.95, 0.85)) -> None:
+    def __init__(
+        self,
+        lr_max: float,
+        *,
+        pct_start: float = 0.25,
+        div: float = 25.0,
+        final_div: float = 1e4,
+        moms: tuple[float, float] = (0.95, 0.85),
+    ) -> None:
         super().__init__()
         self.lr_max, self.pct_start, self.div, self.final_div = lr_max, pct_start, div, final_div
         self.cycle_moms = moms
@@ -205,12 +242,19 @@ class OneCycle(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         steps = self.params.get("steps")
         if not steps:
-            raise ValueError("OneCycle needs to know the number of batches: pass arrays to "
-                             "fit, or steps_per_epoch with a generator")
+            raise ValueError(
+                "OneCycle needs to know the number of batches: pass arrays to "
+                "fit, or steps_per_epoch with a generator"
+            )
         total = self.params["epochs"] * steps
         self._lr, self._mom = one_cycle_schedule(
-            total, self.lr_max, pct_start=self.pct_start, div=self.div,
-            final_div=self.final_div, moms=self.cycle_moms)
+            total,
+            self.lr_max,
+            pct_start=self.pct_start,
+            div=self.div,
+            final_div=self.final_div,
+            moms=self.cycle_moms,
+        )
         self._step = 0
         self.lrs, self.moms = [], []
         if not self.model.optimizer.built:  # build with the float, as Keras expects
@@ -219,14 +263,15 @@ class OneCycle(keras.callbacks.Callback):
         # Adam-style beta_1 can be cycled; SGD tests its momentum with a Python `if` inside
         # the step, so it must stay a constant.
         self._momentum = "beta_1" if hasattr(optimizer, "beta_1") else None
-        if self._momentum and not isinstance(getattr(optimizer, self._momentum),
-                                             keras.Variable):
+        if self._momentum and not isinstance(getattr(optimizer, self._momentum), keras.Variable):
             # A float hyperparameter is a constant in the compiled step: make it a variable
             # (tracked by the optimizer) and rebuild the step so that it is read every batch.
             value = float(getattr(optimizer, self._momentum))
-            setattr(optimizer, self._momentum,
-                    keras.Variable(value, dtype="float32", trainable=False,
-                                   name=self._momentum))
+            setattr(
+                optimizer,
+                self._momentum,
+                keras.Variable(value, dtype="float32", trainable=False, name=self._momentum),
+            )
             self.model.make_train_function(force=True)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
@@ -254,8 +299,10 @@ class _ScaledUpdates:
         paths = {v.path for v in variables}
         unknown = sorted(set(self._scales_by_path) - paths)
         if unknown:
-            raise ValueError(f"no trainable variable has the path(s) {unknown[:3]}; paths look "
-                             f"like {sorted(paths)[:2]} (see model.trainable_variables)")
+            raise ValueError(
+                f"no trainable variable has the path(s) {unknown[:3]}; paths look "
+                f"like {sorted(paths)[:2]} (see model.trainable_variables)"
+            )
         super().build(variables)  # type: ignore[misc]
         self._scales = [self._scales_by_path.get(v.path, 1.0) for v in variables]
 
@@ -326,18 +373,26 @@ class Learner:
         jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``).
     """
 
-    def __init__(self, model: Any, train: tuple[Any, Any], valid: tuple[Any, Any] | None = None,
-                 *, loss: Any, metrics: Sequence[Any] = (), groups: Sequence[Sequence[Any]] = (),
-                 optimizer: Callable[[], Any] | None = None, batch_size: int = 64,
-                 jit_compile: bool = False) -> None:
+    def __init__(
+        self,
+        model: Any,
+        train: tuple[Any, Any],
+        valid: tuple[Any, Any] | None = None,
+        *,
+        loss: Any,
+        metrics: Sequence[Any] = (),
+        groups: Sequence[Sequence[Any]] = (),
+        optimizer: Callable[[], Any] | None = None,
+        batch_size: int = 64,
+        jit_compile: bool = False,
+    ) -> None:
         self.model, self.train, self.valid = model, train, valid
         self.loss, self.metrics = loss, list(metrics)
         self.make_optimizer = optimizer or keras.optimizers.Adam
         self.batch_size, self.jit_compile = batch_size, jit_compile
         body = [list(group) for group in groups]
         in_body = {id(layer) for group in body for layer in group}
-        head = [layer for layer in leaf_layers(model)
-                if id(layer) not in in_body and layer.weights]
+        head = [layer for layer in leaf_layers(model) if id(layer) not in in_body and layer.weights]
         self.groups = [*body, head] if head else body
         self.histories: list[Any] = []
         self.freeze()  # a new head on a pretrained body; with no body groups, all is head
@@ -371,14 +426,19 @@ class Learner:
         """Compile with a fresh optimizer and the group learning rates for ``lr``."""
         rates = self.group_rates(lr)
         top = max(rates)
-        scales = {v.path: rate / top for group, rate in zip(self.groups, rates, strict=True)
-                  for layer in group for v in layer.trainable_weights}
+        scales = {
+            v.path: rate / top
+            for group, rate in zip(self.groups, rates, strict=True)
+            for layer in group
+            for v in layer.trainable_weights
+        }
         optimizer = self.make_optimizer()
         optimizer.learning_rate = top
         if any(s != 1 for s in scales.values()):
             optimizer = discriminative(optimizer, scales)
-        self.model.compile(optimizer=optimizer, loss=self.loss, metrics=self.metrics,
-                           jit_compile=self.jit_compile)
+        self.model.compile(
+            optimizer=optimizer, loss=self.loss, metrics=self.metrics, jit_compile=self.jit_compile
+        )
 
     # -- training
     def lr_find(self, **kwargs: Any) -> LRFinder:
@@ -386,15 +446,28 @@ class Learner:
         self.compile()
         return lr_find(self.model, *self.train, batch_size=self.batch_size, **kwargs)
 
-    def fit(self, epochs: int, lr: float | tuple[float, float] = 1e-3, *,
-            callbacks: Sequence[Any] = (), verbose: bool = True) -> Any:
+    def fit(
+        self,
+        epochs: int,
+        lr: float | tuple[float, float] = 1e-3,
+        *,
+        callbacks: Sequence[Any] = (),
+        verbose: bool = True,
+    ) -> Any:
         """Plain ``model.fit`` at a constant learning rate (per group)."""
         self.compile(lr)
         return self._fit(epochs, list(callbacks), verbose)
 
-    def fit_one_cycle(self, epochs: int, lr_max: float | tuple[float, float], *,
-                      pct_start: float = 0.25, div: float = 25.0, callbacks: Sequence[Any] = (),
-                      verbose: bool = True) -> Any:
+    def fit_one_cycle(
+        self,
+        epochs: int,
+        lr_max: float | tuple[float, float],
+        *,
+        pct_start: float = 0.25,
+        div: float = 25.0,
+        callbacks: Sequence[Any] = (),
+        verbose: bool = True,
+    ) -> Any:
         """``model.fit`` with a :class:`OneCycle` callback; ``lr_max=(a, b)`` spreads the peak
         rate from ``a`` (first group) to ``b`` (head). The callback is kept as
         ``self.one_cycle``."""
@@ -403,8 +476,15 @@ class Learner:
         self.one_cycle = OneCycle(top, pct_start=pct_start, div=div)
         return self._fit(epochs, [self.one_cycle, *callbacks], verbose)
 
-    def fine_tune(self, epochs: int, base_lr: float = 2e-3, *, freeze_epochs: int = 1,
-                  lr_mult: float = 100.0, verbose: bool = True) -> Any:
+    def fine_tune(
+        self,
+        epochs: int,
+        base_lr: float = 2e-3,
+        *,
+        freeze_epochs: int = 1,
+        lr_mult: float = 100.0,
+        verbose: bool = True,
+    ) -> Any:
         """Transfer learning in two stages, as fastai's ``fine_tune``.
 
         1. Head only (body frozen): ``freeze_epochs`` of one cycle at ``base_lr``.
@@ -429,8 +509,14 @@ class Learner:
 
     def _fit(self, epochs: int, callbacks: list[Any], verbose: bool) -> Any:
         x, y = self.train
-        history = self.model.fit(x, y, validation_data=self.valid, epochs=epochs,
-                                 batch_size=self.batch_size, verbose=0,
-                                 callbacks=[*callbacks, *([_EpochTable()] if verbose else [])])
+        history = self.model.fit(
+            x,
+            y,
+            validation_data=self.valid,
+            epochs=epochs,
+            batch_size=self.batch_size,
+            verbose=0,
+            callbacks=[*callbacks, *([_EpochTable()] if verbose else [])],
+        )
         self.histories.append(history)
         return history

@@ -26,8 +26,9 @@ def set_style() -> None:
     )
 
 
-def plot_cv_folds(splitter, X, y, groups=None, *, ax=None, title: str | None = None,
-                  max_samples: int = 120):
+def plot_cv_folds(
+    splitter, X, y, groups=None, *, ax=None, title: str | None = None, max_samples: int = 120
+):
     """Draw which samples each fold of a scikit-learn splitter tests on (one row per fold).
 
     Test samples are coloured, training samples pale; under the folds, strips show each
@@ -43,14 +44,14 @@ def plot_cv_folds(splitter, X, y, groups=None, *, ax=None, title: str | None = N
     Returns:
         The matplotlib Axes.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-    from matplotlib.colors import ListedColormap  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import ListedColormap
 
     n = min(len(y), max_samples)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3))
-    import warnings  # noqa: PLC0415
+    import warnings
 
     with warnings.catch_warnings():  # splitters that ignore groups say so; that is fine here
         warnings.filterwarnings("ignore", "The groups parameter is ignored")
@@ -58,16 +59,35 @@ def plot_cv_folds(splitter, X, y, groups=None, *, ax=None, title: str | None = N
     for k, (_, test) in enumerate(folds):
         row = np.zeros(len(y))
         row[test] = 1
-        ax.scatter(np.arange(n), np.full(n, k), c=row[:n], marker="s", s=18, lw=0,
-                   cmap=ListedColormap(["#d9e6f2", POSITIVE]), vmin=0, vmax=1)
-    strips = [("class", np.asarray(y))] + ([("group", np.asarray(groups))] if groups is not None
-                                           else [])
+        ax.scatter(
+            np.arange(n),
+            np.full(n, k),
+            c=row[:n],
+            marker="s",
+            s=18,
+            lw=0,
+            cmap=ListedColormap(["#d9e6f2", POSITIVE]),
+            vmin=0,
+            vmax=1,
+        )
+    strips = [("class", np.asarray(y))] + (
+        [("group", np.asarray(groups))] if groups is not None else []
+    )
     for j, (label, values) in enumerate(strips, start=len(folds)):
         codes = np.unique(values, return_inverse=True)[1]
-        ax.scatter(np.arange(n), np.full(n, j), c=codes[:n], marker="s", s=18, lw=0,
-                   cmap="tab10" if label == "class" else "tab20")
-    ax.set_yticks(range(len(folds) + len(strips)),
-                  [f"fold {k + 1}" for k in range(len(folds))] + [s[0] for s in strips])
+        ax.scatter(
+            np.arange(n),
+            np.full(n, j),
+            c=codes[:n],
+            marker="s",
+            s=18,
+            lw=0,
+            cmap="tab10" if label == "class" else "tab20",
+        )
+    ax.set_yticks(
+        range(len(folds) + len(strips)),
+        [f"fold {k + 1}" for k in range(len(folds))] + [s[0] for s in strips],
+    )
     ax.invert_yaxis()
     ax.set_xlabel(f"sample index (first {n} of {len(y)}); red = tested in that fold")
     ax.set_title(title or type(splitter).__name__)

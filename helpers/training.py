@@ -22,13 +22,16 @@ def _as_dict(history: Any) -> dict[str, list[float]]:
     """The per-epoch logs of a ``History``, or a mapping of lists, as a plain dict."""
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping) or not logs:
-        raise TypeError("expected a keras History (the return value of model.fit) or a dict "
-                        f"of per-epoch lists, got {type(history).__name__}")
+        raise TypeError(
+            "expected a keras History (the return value of model.fit) or a dict "
+            f"of per-epoch lists, got {type(history).__name__}"
+        )
     return {key: list(values) for key, values in logs.items()}
 
 
-def plot_learning_curves(history: Any, metrics: Sequence[str] | None = None, *, axes=None,
-                         title: str = ""):
+def plot_learning_curves(
+    history: Any, metrics: Sequence[str] | None = None, *, axes=None, title: str = ""
+):
     """Plot training and validation curves, one panel per metric (loss first).
 
     Args:
@@ -43,7 +46,7 @@ def plot_learning_curves(history: Any, metrics: Sequence[str] | None = None, *, 
     Raises:
         KeyError: a requested metric is not in the history (the message lists what is).
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     logs = _as_dict(history)
     if metrics is None:
@@ -52,8 +55,7 @@ def plot_learning_curves(history: Any, metrics: Sequence[str] | None = None, *, 
     if missing:
         raise KeyError(f"no {missing[0]!r} in the history; it has {', '.join(logs)}")
     if axes is None:
-        _, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4),
-                               squeeze=False)
+        _, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4), squeeze=False)
         axes = list(axes[0])
     for ax, metric in zip(axes, metrics):
         epochs = np.arange(1, len(logs[metric]) + 1)
@@ -107,8 +109,10 @@ class EpochTimer(keras.callbacks.Callback):
         return self.n_samples / self.steady_seconds if self.n_samples else None
 
     def summary(self) -> str:
-        text = (f"{len(self.seconds)} epochs in {sum(self.seconds):.1f} s: "
-                f"first {self.seconds[0]:.2f} s, then {self.steady_seconds:.2f} s per epoch")
+        text = (
+            f"{len(self.seconds)} epochs in {sum(self.seconds):.1f} s: "
+            f"first {self.seconds[0]:.2f} s, then {self.steady_seconds:.2f} s per epoch"
+        )
         if self.samples_per_second:
             text += f" ({self.samples_per_second:,.0f} samples/s)"
         return text
@@ -148,8 +152,8 @@ class LiveLearningCurves(keras.callbacks.Callback):
             self._draw()
 
     def _draw(self) -> None:
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-        from IPython.display import display  # noqa: PLC0415
+        import matplotlib.pyplot as plt
+        from IPython.display import display
 
         axes = plot_learning_curves(self.logs, self.metrics)
         fig = axes[0].figure
@@ -177,19 +181,19 @@ def gradients(fn, *args: Any) -> list[np.ndarray]:
     backend = keras.backend.backend()
     values = [np.asarray(a, dtype="float32") for a in args]
     if backend == "tensorflow":
-        import tensorflow as tf  # noqa: PLC0415
+        import tensorflow as tf
 
         variables = [tf.Variable(v) for v in values]
         with tf.GradientTape() as tape:
             out = fn(*variables)
         return [g.numpy() for g in tape.gradient(out, variables)]
     if backend == "jax":
-        import jax  # noqa: PLC0415
+        import jax
 
         grads = jax.grad(fn, argnums=tuple(range(len(values))))(*values)
         return [np.asarray(g) for g in grads]
     if backend == "torch":
-        import torch  # noqa: PLC0415
+        import torch
 
         tensors = [torch.tensor(v, requires_grad=True) for v in values]
         fn(*tensors).backward()
@@ -213,8 +217,14 @@ class GeometricPatience(keras.callbacks.Callback):
         restore_best_weights: put back the weights of the best epoch when training ends.
     """
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 2.0, min_epochs: int = 5,
-                 mode: str | None = None, restore_best_weights: bool = True) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 2.0,
+        min_epochs: int = 5,
+        mode: str | None = None,
+        restore_best_weights: bool = True,
+    ) -> None:
         super().__init__()
         if factor < 1:
             raise ValueError(f"factor must be at least 1, not {factor}")
@@ -234,8 +244,10 @@ class GeometricPatience(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
         if self.monitor not in logs:
-            raise KeyError(f"GeometricPatience monitors {self.monitor!r}, which is not logged; "
-                           f"logged: {', '.join(logs)} (pass validation data for val_ metrics)")
+            raise KeyError(
+                f"GeometricPatience monitors {self.monitor!r}, which is not logged; "
+                f"logged: {', '.join(logs)} (pass validation data for val_ metrics)"
+            )
         value = float(logs[self.monitor])
         improved = value < self.best if self.mode == "min" else value > self.best
         if improved:

@@ -56,9 +56,11 @@ def test_notebook_conventions(path: Path):
     repository = CONFIG["repository"]
     assert install and install.groups() == (repository["url"], repository["branch"]), (
         "the Colab install line must install helpers from _config.yml's repository url and "
-        "branch (the notebook and its helpers come from the same place)")
+        "branch (the notebook and its helpers come from the same place)"
+    )
     assert 'f"helpers @ git+{REPO}@{BRANCH}"' in code[0].source
     checks = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
     assert checks and all("assert" in c.source for c in checks), (
-        "key results need hidden check cells (tag remove-cell) that assert")
+        "key results need hidden check cells (tag remove-cell) that assert"
+    )
     assert "## Exercises" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")

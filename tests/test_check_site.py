@@ -12,21 +12,27 @@ spec = importlib.util.spec_from_file_location("check_site", TOOL)
 check_site = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_site)
 
-pytestmark = pytest.mark.skipif(check_site.find_chromium() is None,
-                                reason="no Chromium: apt-get install chromium (make check-site)")
+pytestmark = pytest.mark.skipif(
+    check_site.find_chromium() is None,
+    reason="no Chromium: apt-get install chromium (make check-site)",
+)
 PIXEL = bytes.fromhex(  # a 1x1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def page(body: str) -> str:
-    return f"<!doctype html><html><head><title>t</title></head><body><main>{body}</main></body></html>"
+    return (
+        f"<!doctype html><html><head><title>t</title></head><body><main>{body}</main></body></html>"
+    )
 
 
 def test_a_clean_site_passes(tmp_path, capsys):
     (tmp_path / "dot.png").write_bytes(PIXEL)
-    (tmp_path / "index.html").write_text(page('<h1 id="top">Home</h1><img src="dot.png">'
-                                              '<a href="other.html#part">other</a>'))
+    (tmp_path / "index.html").write_text(
+        page('<h1 id="top">Home</h1><img src="dot.png"><a href="other.html#part">other</a>')
+    )
     (tmp_path / "other.html").write_text(page('<h1 id="part">Other</h1><a href="index.html">'))
     assert check_site.main([str(tmp_path), "--screenshots", str(tmp_path / "shots")]) == 0
     assert "2 pages, 0 problems" in capsys.readouterr().out
@@ -34,13 +40,21 @@ def test_a_clean_site_passes(tmp_path, capsys):
 
 
 def test_a_broken_site_fails_and_says_why(tmp_path, capsys):
-    (tmp_path / "index.html").write_text(page(
-        '<h1>Home</h1><img src="missing.png"><a href="gone.html">gone</a>'
-        '<a href="index.html#nowhere">anchor</a><script>undefinedFunction()</script>'
-        '<div class="cell_output"><pre style="white-space: pre">' + "x" * 3000 + "</pre></div>"))
+    (tmp_path / "index.html").write_text(
+        page(
+            '<h1>Home</h1><img src="missing.png"><a href="gone.html">gone</a>'
+            '<a href="index.html#nowhere">anchor</a><script>undefinedFunction()</script>'
+            '<div class="cell_output"><pre style="white-space: pre">' + "x" * 3000 + "</pre></div>"
+        )
+    )
     assert check_site.main([str(tmp_path), "--screenshots", str(tmp_path / "shots")]) == 1
     out = capsys.readouterr().out
-    for expected in ("image does not load", "broken link to /gone.html",
-                     "missing anchor /index.html#nowhere", "uncaught", "undefinedFunction",
-                     "output line cut off"):
+    for expected in (
+        "image does not load",
+        "broken link to /gone.html",
+        "missing anchor /index.html#nowhere",
+        "uncaught",
+        "undefinedFunction",
+        "output line cut off",
+    ):
         assert expected in out, expected

@@ -12,7 +12,8 @@ from helpers.fetch import CorruptDataError, DataUnavailableError
 
 FASHION = datasets.FASHION_DEBIAN.is_dir()
 needs_fashion = pytest.mark.skipif(
-    not FASHION, reason="Fashion-MNIST offline copy missing: apt-get install dataset-fashion-mnist")
+    not FASHION, reason="Fashion-MNIST offline copy missing: apt-get install dataset-fashion-mnist"
+)
 
 
 @pytest.fixture
@@ -145,7 +146,7 @@ def test_mosaic_labels_are_the_classes_of_their_tiles(offline):
     ds = constructed.make_fashion_mosaics(n_train=10, n_test=50, seed=3)
     assert ds.kind == "constructed" and ds.x_test.shape == (50, 56, 56)
     for image, labels in zip(ds.x_test, ds.y_test):
-        tiles = [image[r:r + 28, c:c + 28] for r in (0, 28) for c in (0, 28)]
+        tiles = [image[r : r + 28, c : c + 28] for r in (0, 28) for c in (0, 28)]
         present = {lookup[t.tobytes()] for t in tiles if t.any()}  # test tiles: test items
         assert present == set(np.flatnonzero(labels))
 
@@ -155,7 +156,7 @@ def test_location_targets_are_the_item_centres(offline):
     ds = constructed.make_fashion_locations(n_train=10, n_test=20, canvas=48)
     for image, (row, col) in zip(ds.x_test, ds.y_test):
         top, left = int(row - 13.5), int(col - 13.5)
-        inside = image[top:top + 28, left:left + 28]
+        inside = image[top : top + 28, left : left + 28]
         assert image.sum() == inside.astype(int).sum()  # nothing outside the item's box
 
 
@@ -240,8 +241,9 @@ def test_fashion_path_must_be_a_folder_with_the_files(tmp_path):
 
 
 @needs_fashion
-def test_fashion_damaged_debian_copy_falls_back_to_the_cache(tmp_path, monkeypatch, capsys,
-                                                             private_cache):
+def test_fashion_damaged_debian_copy_falls_back_to_the_cache(
+    tmp_path, monkeypatch, capsys, private_cache
+):
     """Debian's files are re-compressed: in the cache they are accepted by the same rule as
     everywhere (the content's checksum), and a damaged Debian copy is skipped, named."""
     _copy_debian_fashion(private_cache / "fashion-mnist")
@@ -295,8 +297,10 @@ def test_counts_are_not_booleans(bad):
         constructed.make_fashion_mosaics(n_train=bad)
 
 
-@pytest.mark.parametrize("content", [b"", b'qid,question_text,target\na,"unclosed,0\n',
-                                     b"\xff\xfe\x00\x01binary\x00\x80junk"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b'qid,question_text,target\na,"unclosed,0\n', b"\xff\xfe\x00\x01binary\x00\x80junk"],
+)
 def test_malformed_competition_csv_is_one_clear_line(tmp_path, content):
     bad = tmp_path / "train.csv"
     bad.write_bytes(content)

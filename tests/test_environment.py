@@ -16,8 +16,9 @@ SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 
 def _pyproject() -> dict[str, SpecifierSet]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lines = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
-                                       for r in extra]
+    lines = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     reqs = [Requirement(line) for line in lines]
     return {r.name.lower(): r.specifier for r in reqs}
 
@@ -47,9 +48,11 @@ def test_python_versions_match():
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     for version in SUPPORTED_PYTHONS:
         assert SpecifierSet(requires).contains(f"{version}.0"), (
-            f"pyproject.toml's requires-python {requires!r} refuses Python {version}")
+            f"pyproject.toml's requires-python {requires!r} refuses Python {version}"
+        )
         assert conda_spec.contains(f"{version}.0"), (
-            f"environment.yml's {conda!r} refuses Python {version}")
+            f"environment.yml's {conda!r} refuses Python {version}"
+        )
 
 
 def test_same_packages_and_versions():
@@ -58,7 +61,8 @@ def test_same_packages_and_versions():
     only_conda = sorted(set(conda) - set(pip))
     assert not only_pip and not only_conda, (
         f"environment.yml and pyproject.toml list different packages: only in pyproject.toml "
-        f"{only_pip}, only in environment.yml {only_conda}; add them to the other file")
+        f"{only_pip}, only in environment.yml {only_conda}; add them to the other file"
+    )
     differ = {n: (str(pip[n]), str(conda[n])) for n in pip if pip[n] != conda[n]}
     assert not differ, f"versions differ (pyproject.toml, environment.yml): {differ}"
 

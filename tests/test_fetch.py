@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import fetch as F
+from helpers import fetch as F  # noqa: N812 (F for the module under test reads well)
 
 GOOD = bytes(range(256)) * 4096  # 1 MiB
 GOOD_SHA = hashlib.sha256(GOOD).hexdigest()
@@ -24,7 +24,7 @@ REQUESTS: list[str] = []  # every path the test server was asked for
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):
         REQUESTS.append(self.path)
         if self.path.startswith("/slow"):  # a quarter, then nothing for a minute
             self.send_response(200)
@@ -47,7 +47,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(length))
         self.end_headers()
         for i in range(0, len(body), 65536):
-            self.wfile.write(body[i:i + 65536])
+            self.wfile.write(body[i : i + 65536])
         self.wfile.flush()
         if length != len(body):
             self.connection.close()
@@ -137,9 +137,15 @@ def test_no_network_no_copy_is_one_clear_line(cache):
         F.fetch(remote(closed_port_url(), hint="install the package that ships it"))
     message = str(err.value)
     assert "\n" not in message
-    for part in ("Test set", str(cache / "test" / "data.bin"), "download", "failed",
-                 "connect to the internet once", "HELPERS_DATA",
-                 "install the package that ships it"):
+    for part in (
+        "Test set",
+        str(cache / "test" / "data.bin"),
+        "download",
+        "failed",
+        "connect to the internet once",
+        "HELPERS_DATA",
+        "install the package that ships it",
+    ):
         assert part in message, part
     assert "path=" not in message  # this loader takes no path: do not offer one
     with pytest.raises(F.DataUnavailableError, match=r"pass path= to the loader"):
@@ -180,8 +186,10 @@ def _fetch_in_child(url: str, cache_dir: str, queue) -> None:
 def test_two_processes_fetching_at_once_do_not_corrupt_the_cache(server, cache):
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    workers = [ctx.Process(target=_fetch_in_child, args=(f"{server}/good.bin", str(cache), queue))
-               for _ in range(3)]
+    workers = [
+        ctx.Process(target=_fetch_in_child, args=(f"{server}/good.bin", str(cache), queue))
+        for _ in range(3)
+    ]
     for w in workers:
         w.start()
     results = [queue.get(timeout=120) for _ in workers]
@@ -232,8 +240,7 @@ def test_many_processes_finding_one_corrupted_file_all_succeed(tmp_path, server,
     assert len(REQUESTS) == (1 if copy == "download" else 0)
 
 
-def test_read_only_cache_falls_back_to_a_verified_copy(tmp_path, server, cache,
-                                                       make_read_only):
+def test_read_only_cache_falls_back_to_a_verified_copy(tmp_path, server, cache, make_read_only):
     target = cache / "test" / "data.bin"
     target.parent.mkdir(parents=True)
     target.write_bytes(b"garbage")
@@ -308,8 +315,9 @@ def test_one_checksum_rule_for_compressed_files(tmp_path, server, cache):
     user's) is accepted; a truncated or plain copy is refused without a raw gzip error."""
     content = bytes(range(200)) * 50
     sha = hashlib.sha256(content).hexdigest()
-    gz = F.RemoteFile("Zipped", "data.gz", sha, None, subdir="z", compression="gzip",
-                      accepts_path=True)
+    gz = F.RemoteFile(
+        "Zipped", "data.gz", sha, None, subdir="z", compression="gzip", accepts_path=True
+    )
     other = tmp_path / "other.gz"
     other.write_bytes(gzip.compress(content, compresslevel=1, mtime=123))
     assert F.fetch(gz, path=other)[0] == other
@@ -333,8 +341,10 @@ def dataclasses_replace(obj, **changes):
     return dataclasses.replace(obj, **changes)
 
 
-@pytest.mark.parametrize(("value", "offline"), [("on", True), ("YES", True), ("1", True),
-                                                 ("off", False), ("0", False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "offline"),
+    [("on", True), ("YES", True), ("1", True), ("off", False), ("0", False), ("", False)],
+)
 def test_offline_variable_words(monkeypatch, value, offline):
     monkeypatch.setenv("HELPERS_OFFLINE", value)
     assert F.offline_mode() is offline

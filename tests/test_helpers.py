@@ -17,14 +17,22 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter (imports and C++ logging start from scratch)."""
     import os
 
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **env}, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+        check=False,
+    )
 
 
 def test_import_is_light():
-    out = run_python("import sys, json, helpers; "
-                     "print(json.dumps(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', "
-                     "'jax', 'torch') if m in sys.modules)))")
+    out = run_python(
+        "import sys, json, helpers; "
+        "print(json.dumps(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', "
+        "'jax', 'torch') if m in sys.modules)))"
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [], "import helpers must not import heavy frameworks"
 

@@ -23,8 +23,19 @@ pytestmark = pytest.mark.registry
 @functools.cache
 def registry_unreachable() -> str:
     """Why the registry cannot be asked ('' when it can)."""
-    probe = [sys.executable, "-m", "pip", "index", "versions", "--disable-pip-version-check",
-             "--timeout", "15", "--retries", "0", "pip"]
+    probe = [
+        sys.executable,
+        "-m",
+        "pip",
+        "index",
+        "versions",
+        "--disable-pip-version-check",
+        "--timeout",
+        "15",
+        "--retries",
+        "0",
+        "pip",
+    ]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
@@ -43,10 +54,23 @@ def resolve(tmp_path: Path, python: str, target: str, *extra: str):
     """
     if reason := registry_unreachable():
         pytest.skip(reason)
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
-               "--disable-pip-version-check", "--ignore-installed", "--only-binary=:all:",
-               "--python-version", python, "--target", str(tmp_path / "target"), target,
-               *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--ignore-installed",
+        "--only-binary=:all:",
+        "--python-version",
+        python,
+        "--target",
+        str(tmp_path / "target"),
+        target,
+        *extra,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
@@ -60,7 +84,8 @@ def test_requirements_resolve_for_each_supported_python(tmp_path, python):
     """What `make PYTHON=pythonX.Y` installs (helpers and the book's tools) exists for X.Y."""
     result = resolve(tmp_path, python, f"{ROOT}[book]")
     assert result.returncode == 0, f"cannot install the book on Python {python}:\n" + conflict(
-        result)
+        result
+    )
 
 
 def test_colab_keeps_what_it_has(tmp_path):
@@ -70,4 +95,5 @@ def test_colab_keeps_what_it_has(tmp_path):
     assert result.returncode == 0, (
         "on Colab, installing helpers would replace packages it already has; widen the bound "
         "in pyproject.toml (and environment.yml) that excludes Colab's version:\n"
-        + conflict(result))
+        + conflict(result)
+    )

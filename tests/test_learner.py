@@ -23,10 +23,15 @@ def blobs(n=256, seed=0):
 
 def three_layers(seed=0):
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((6,)),
-                             keras.layers.Dense(8, activation="relu", name="first"),
-                             keras.layers.Dense(8, activation="relu", name="second"),
-                             keras.layers.Dense(3, activation="softmax", name="head")], name="net")
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8, activation="relu", name="first"),
+            keras.layers.Dense(8, activation="relu", name="second"),
+            keras.layers.Dense(3, activation="softmax", name="head"),
+        ],
+        name="net",
+    )
 
 
 LOSS = "sparse_categorical_crossentropy"
@@ -57,8 +62,7 @@ def test_lr_find_stops_when_the_loss_diverges():
     x, y = blobs()
     model = three_layers()
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss=LOSS)
-    found = learner.lr_find(model, x, y, batch_size=32, start_lr=1e-3, end_lr=1e4,
-                            num_steps=100)
+    found = learner.lr_find(model, x, y, batch_size=32, start_lr=1e-3, end_lr=1e4, num_steps=100)
     assert len(found.lrs) < 100  # stopped early
     assert found.suggestion < found.lrs[-1]
 
@@ -115,8 +119,9 @@ def test_one_cycle_momentum_changes_the_update():
     for moms in [(0.95, 0.85), (0.5, 0.3)]:
         model = three_layers()
         model.compile(optimizer=keras.optimizers.Adam(), loss=LOSS)
-        model.fit(x, y, epochs=1, batch_size=32, verbose=0,
-                  callbacks=[learner.OneCycle(0.01, moms=moms)])
+        model.fit(
+            x, y, epochs=1, batch_size=32, verbose=0, callbacks=[learner.OneCycle(0.01, moms=moms)]
+        )
         final.append(model.get_weights()[0])
     assert not np.allclose(final[0], final[1])
 
@@ -164,14 +169,21 @@ def make_learner(**kwargs):
     x, y = blobs()
     model = three_layers()
     groups = [[model.get_layer("first")], [model.get_layer("second")]]
-    return learner.Learner(model, (x[:200], y[:200]), (x[200:], y[200:]), loss=LOSS,
-                           metrics=["accuracy"], groups=groups, batch_size=32, **kwargs)
+    return learner.Learner(
+        model,
+        (x[:200], y[:200]),
+        (x[200:], y[200:]),
+        loss=LOSS,
+        metrics=["accuracy"],
+        groups=groups,
+        batch_size=32,
+        **kwargs,
+    )
 
 
 def test_learner_groups_and_rates():
     learn = make_learner()
-    assert [[layer.name for layer in g] for g in learn.groups] == [["first"], ["second"],
-                                                                    ["head"]]
+    assert [[layer.name for layer in g] for g in learn.groups] == [["first"], ["second"], ["head"]]
     np.testing.assert_allclose(learn.group_rates((1e-4, 1e-2)), [1e-4, 1e-3, 1e-2])
     assert learn.group_rates(3e-3) == [3e-3] * 3
     with pytest.raises(ValueError, match="first <= last"):
@@ -210,13 +222,12 @@ def test_fine_tune_trains_head_first_then_everything(capsys):
 def test_interpretation_counts_and_losses():
     from helpers.interpret import Interpretation
 
-    probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3],
-                      [0.3, 0.3, 0.4]])
+    probs = np.array(
+        [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4]]
+    )
     targets = np.array([0, 0, 2, 2, 2])
-    interp = Interpretation(probs, targets, images=np.zeros((5, 4, 4)),
-                            class_names=["a", "b", "c"])
-    np.testing.assert_array_equal(interp.confusion_matrix(),
-                                  [[1, 1, 0], [0, 0, 0], [0, 2, 1]])
+    interp = Interpretation(probs, targets, images=np.zeros((5, 4, 4)), class_names=["a", "b", "c"])
+    np.testing.assert_array_equal(interp.confusion_matrix(), [[1, 1, 0], [0, 0, 0], [0, 2, 1]])
     assert interp.most_confused() == [("c", "b", 2), ("a", "b", 1)]
     assert interp.most_confused(min_count=2) == [("c", "b", 2)]
     losses, order = interp.top_losses(2)
@@ -272,18 +283,26 @@ def _tiny_fashion(monkeypatch):
     from helpers import datasets
 
     rng = np.random.default_rng(0)
-    tiny = datasets.Dataset("tiny", {"x_train": rng.integers(0, 255, (64, 28, 28), np.uint8),
-                                     "y_train": rng.integers(0, 10, 64),
-                                     "x_test": rng.integers(0, 255, (32, 28, 28), np.uint8),
-                                     "y_test": rng.integers(0, 10, 32)}, "test", "synthetic")
+    tiny = datasets.Dataset(
+        "tiny",
+        {
+            "x_train": rng.integers(0, 255, (64, 28, 28), np.uint8),
+            "y_train": rng.integers(0, 10, 64),
+            "x_test": rng.integers(0, 255, (32, 28, 28), np.uint8),
+            "y_test": rng.integers(0, 10, 32),
+        },
+        "test",
+        "synthetic",
+    )
     monkeypatch.setattr(datasets, "load_fashion_mnist", lambda: tiny)
 
 
 BODY_FILES = ["fashion_mnist_convnet_v1.weights.h5", "fashion_mnist_convnet_v1.weights.h5.json"]
 
 
-def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, private_cache,
-                                                                 capsys):
+def test_fashion_backbone_is_pretrained_once_cached_and_verified(
+    monkeypatch, private_cache, capsys
+):
     """Pretraining (on a tiny stand-in here, for speed) writes weights and a record; the
     next load reuses them; a tampered file is noticed and replaced."""
     from helpers import backbones
@@ -300,8 +319,9 @@ def test_fashion_backbone_is_pretrained_once_cached_and_verified(monkeypatch, pr
     record = json.loads((folder / BODY_FILES[1]).read_text())
     assert record["epochs"] == 2 and record["sha256"] == sha256sum(folder / BODY_FILES[0])
     # The accuracy was measured on the 32 test images: a whole number of them.
-    assert record["test_accuracy"] * 32 == pytest.approx(round(record["test_accuracy"] * 32),
-                                                         abs=0.01)
+    assert record["test_accuracy"] * 32 == pytest.approx(
+        round(record["test_accuracy"] * 32), abs=0.01
+    )
     second = backbones.load_backbone("fashion-mnist")
     assert "pretraining" not in capsys.readouterr().out
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
@@ -327,8 +347,9 @@ def test_backbone_record_without_a_key_is_pretrained_again(monkeypatch, private_
     assert "epochs" in json.loads(record.read_text()) and "2 epochs" in backbone.note
 
 
-def test_read_only_cache_keeps_the_pretrained_body_in_memory(monkeypatch, private_cache,
-                                                             capsys, make_read_only):
+def test_read_only_cache_keeps_the_pretrained_body_in_memory(
+    monkeypatch, private_cache, capsys, make_read_only
+):
     """Pretraining with a cache it cannot write to: said first, then trained, kept usable."""
     from helpers import backbones
 
@@ -342,13 +363,16 @@ def test_read_only_cache_keeps_the_pretrained_body_in_memory(monkeypatch, privat
     assert backbone.model(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
 
 
-def test_make_data_refuses_a_read_only_cache_before_training(monkeypatch, private_cache,
-                                                             capsys, make_read_only):
+def test_make_data_refuses_a_read_only_cache_before_training(
+    monkeypatch, private_cache, capsys, make_read_only
+):
     from helpers import backbones
     from helpers.fetch import CacheFolderError
 
     _tiny_fashion(monkeypatch)
     make_read_only(private_cache)
-    with pytest.raises(CacheFolderError, match=r"backbones is not writable \(.*\); set HELPERS_DATA"):
+    with pytest.raises(
+        CacheFolderError, match=r"backbones is not writable \(.*\); set HELPERS_DATA"
+    ):
         backbones.ensure_fashion_body()
     assert "pretraining" not in capsys.readouterr().out

@@ -39,8 +39,12 @@ def test_pair_contents_agree(ipynb: Path):
 @pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(ipynb: Path):
     nb = nbformat.read(ipynb, as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count is not None)
+    ]
     assert not dirty, f"{ipynb.name} has outputs in code cells {dirty}: {FIX}"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
-        f"{ipynb.name} does not name the python3 kernel: {FIX}")
+        f"{ipynb.name} does not name the python3 kernel: {FIX}"
+    )

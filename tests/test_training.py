@@ -19,8 +19,15 @@ def tiny_fit(epochs=3, callbacks=()):
     y = (x[:, 0] > 0).astype("float32")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
-    return model.fit(x, y, validation_split=0.25, epochs=epochs, batch_size=16, verbose=0,
-                     callbacks=list(callbacks))
+    return model.fit(
+        x,
+        y,
+        validation_split=0.25,
+        epochs=epochs,
+        batch_size=16,
+        verbose=0,
+        callbacks=list(callbacks),
+    )
 
 
 class SlowBatches(keras.callbacks.Callback):

@@ -26,33 +26,35 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # also where helpers is not installed (a GPU machine)
 
-from helpers.devices import backend_gpus, configure_acceleration, import_keras, keras_report  # noqa: E402
+from helpers.devices import backend_gpus, configure_acceleration, import_keras, keras_report  # noqa: E402 (after the path)
 
 keras = import_keras()
 
 
 def mnist_convnet():
     """The slides' MNIST convnet (lecture 06), built fresh."""
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 5, activation="relu"),
-        keras.layers.Conv2D(32, 5, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10, activation="softmax", dtype="float32"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 5, activation="relu"),
+            keras.layers.Conv2D(32, 5, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10, activation="softmax", dtype="float32"),
+        ]
+    )
 
 
-def samples_per_second(mixed_precision: bool | None, xla: bool | None, steps: int,
-                       batch: int, repeats: int = 3) -> tuple[float, str]:
+def samples_per_second(
+    mixed_precision: bool | None, xla: bool | None, steps: int, batch: int, repeats: int = 3
+) -> tuple[float, str]:
     acc = configure_acceleration(mixed_precision, xla)
     keras.utils.set_random_seed(0)
     model = mnist_convnet()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  **acc.compile_kwargs())
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", **acc.compile_kwargs())
     rng = np.random.default_rng(0)
     x = rng.random((steps * batch, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, size=steps * batch)
@@ -79,9 +81,11 @@ def main() -> int:
         rate, settings = samples_per_second(mp, xla, args.steps, args.batch)
         rows.append(f"| {name} | {settings} | {rate:,.0f} |")
         print(rows[-1], flush=True)
-    header = (f"\n### {date.today()}: {keras_report(keras)}; {platform.machine()}, "
-              f"{args.steps} steps of batch {args.batch}, median of 3 epochs\n\n"
-              "| configuration | settings | training samples/s |\n| --- | --- | ---: |\n")
+    header = (
+        f"\n### {date.today()}: {keras_report(keras)}; {platform.machine()}, "
+        f"{args.steps} steps of batch {args.batch}, median of 3 epochs\n\n"
+        "| configuration | settings | training samples/s |\n| --- | --- | ---: |\n"
+    )
     out = ROOT / "benchmarks" / "convnet.md"
     out.parent.mkdir(exist_ok=True)
     if not out.exists():

@@ -16,8 +16,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {  # name -> keyword arguments (the sizes the lectures use)
-    "mnist": {}, "fashion_mnist": {}, "wage_panel": {}, "tissue_gene_expression": {},
-    "parkinsons_speech": {}, "movielens": {}, "tweets": {}, "images": {},
+    "mnist": {},
+    "fashion_mnist": {},
+    "wage_panel": {},
+    "tissue_gene_expression": {},
+    "parkinsons_speech": {},
+    "movielens": {},
+    "tweets": {},
+    "images": {},
     "fashion_mosaics": {"n_train": 6000, "n_test": 1000},
     "fashion_locations": {"n_train": 6000, "n_test": 1000},
     "acoustic_scenes": {"n_per_class": 100},
@@ -44,22 +50,36 @@ print(json.dumps({"source": ds.source, "kind": ds.kind, "n": n, "cold": cold, "w
 def main() -> int:
     rows = []
     for name, kwargs in CASES.items():
-        out = subprocess.run([sys.executable, "-c", CHILD, name, json.dumps(kwargs)],
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, name, json.dumps(kwargs)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode:
             rows.append(f"| {name} | unavailable: {out.stderr.strip().splitlines()[-1]} | | | | |")
         else:
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            rows.append(f"| {name} | {r['source']} | {r['kind']} | {r['n']:,} | "
-                        f"{r['cold']:.2f} | {r['warm']:.2f} |")
+            rows.append(
+                f"| {name} | {r['source']} | {r['kind']} | {r['n']:,} | "
+                f"{r['cold']:.2f} | {r['warm']:.2f} |"
+            )
         print(rows[-1], flush=True)
-    offline = "offline (HELPERS_OFFLINE=1)" if os.environ.get("HELPERS_OFFLINE") else "online allowed"
-    text = "\n".join([
-        f"Measured {date.today()} by `make bench-data` on {platform.machine()}, "
-        f"{len(os.sched_getaffinity(0))} cores, {offline}. Cold: first load in a fresh process, "
-        "imports included; warm: the same call again.", "",
-        "| dataset | source used | kind | samples | cold s | warm s |",
-        "| --- | --- | --- | ---: | ---: | ---: |", *rows, ""])
+    offline = (
+        "offline (HELPERS_OFFLINE=1)" if os.environ.get("HELPERS_OFFLINE") else "online allowed"
+    )
+    text = "\n".join(
+        [
+            f"Measured {date.today()} by `make bench-data` on {platform.machine()}, "
+            f"{len(os.sched_getaffinity(0))} cores, {offline}. Cold: first load in a fresh "
+            "process, imports included; warm: the same call again.",
+            "",
+            "| dataset | source used | kind | samples | cold s | warm s |",
+            "| --- | --- | --- | ---: | ---: | ---: |",
+            *rows,
+            "",
+        ]
+    )
     target = ROOT / "benchmarks" / "datasets.md"
     target.parent.mkdir(exist_ok=True)
     target.write_text(text)

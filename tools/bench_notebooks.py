@@ -26,8 +26,9 @@ BUDGET_S = 120
 
 def time_notebook(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=1200, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -35,8 +36,15 @@ def time_notebook(path: Path) -> float:
 
 def time_book_builds() -> tuple[float, float]:
     """Seconds for a cold build (empty output folder) and a rebuild with nothing changed."""
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n",
-               "--keep-going", "--path-output"]
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+    ]
     times = []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(2):
@@ -48,7 +56,7 @@ def time_book_builds() -> tuple[float, float]:
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
-    import helpers  # noqa: PLC0415
+    import helpers
 
     profile = helpers.get_profile()
     paths = [Path(p) for p in argv] or sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
@@ -73,10 +81,19 @@ def main(argv: list[str]) -> int:
         builds = next((line for line in old if line.startswith("Book build")), "")
     cores = len(os.sched_getaffinity(0))
     table = "\n".join(
-        [f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
-         f"{helpers.devices.device_report()}, profile {profile.name}, Python "
-         f"{platform.python_version()}.", "",
-         "| notebook | seconds | budget (120 s) |", "| --- | ---: | --- |", *rows, "", builds, ""])
+        [
+            f"Measured {date.today()} by `make bench` on {platform.machine()}, {cores} cores, "
+            f"{helpers.devices.device_report()}, profile {profile.name}, Python "
+            f"{platform.python_version()}.",
+            "",
+            "| notebook | seconds | budget (120 s) |",
+            "| --- | ---: | --- |",
+            *rows,
+            "",
+            builds,
+            "",
+        ]
+    )
     out.parent.mkdir(exist_ok=True)
     out.write_text(table)
     print(f"written {out.relative_to(ROOT)}")

@@ -23,6 +23,7 @@ Usage: python tools/check_site.py [SITE_DIR] [--screenshots DIR]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import os
@@ -37,9 +38,15 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SKIP_FOLDERS = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 
 
@@ -102,8 +109,9 @@ class SiteCheck:
     def __init__(self, site: Path, screenshots: Path, base: str, browser) -> None:
         self.site, self.screenshots, self.base = site, screenshots, base
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"),
-                           lambda route: route.abort())
+        self.context.route(
+            re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort()
+        )
         self.problems: list[str] = []
         self.external: set[str] = set()
         self.ids: dict[str, set[str]] = {}
@@ -133,10 +141,22 @@ class SiteCheck:
             errors.append(f"console: {msg.text} ({source or 'inline'})")
 
         page.on("console", on_console)
-        page.on("requestfailed", lambda req: None if not self.local(req.url) else errors.append(
-            f"request failed: {req.url} ({req.failure})"))
-        page.on("response", lambda res: errors.append(f"HTTP {res.status}: {res.url}")
-                if self.local(res.url) and res.status >= 400 else None)
+        page.on(
+            "requestfailed",
+            lambda req: (
+                None
+                if not self.local(req.url)
+                else errors.append(f"request failed: {req.url} ({req.failure})")
+            ),
+        )
+        page.on(
+            "response",
+            lambda res: (
+                errors.append(f"HTTP {res.status}: {res.url}")
+                if self.local(res.url) and res.status >= 400
+                else None
+            ),
+        )
         page.goto(f"{self.base}/{rel}", wait_until="load")
         page.wait_for_timeout(300)  # late scripts (search index, theme) report their errors
         facts = page.evaluate(PAGE_FACTS)
@@ -160,12 +180,12 @@ class SiteCheck:
                     continue
                 target = self.file_of(url)
                 if not target.exists():
-                    self.problems.append(f"{rel}: broken link to {url[len(self.base):]}")
+                    self.problems.append(f"{rel}: broken link to {url[len(self.base) :]}")
                     continue
                 fragment = unquote(urlsplit(url).fragment)
                 target_rel = target.relative_to(self.site).as_posix()
                 if fragment and target_rel in self.ids and fragment not in self.ids[target_rel]:
-                    self.problems.append(f"{rel}: link to a missing anchor {url[len(self.base):]}")
+                    self.problems.append(f"{rel}: link to a missing anchor {url[len(self.base) :]}")
 
     def check_lecture(self, lecture: str, page, facts: dict, repo: str, branch: str) -> None:
         rel = f"{lecture}.html"
@@ -190,19 +210,22 @@ class SiteCheck:
         if not word:
             self.problems.append(f"{rel}: no title word to search for")
             return
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         search = self.context.new_page()
         search.goto(f"{self.base}/search.html?q={word}", wait_until="load")
-        try:
+        with contextlib.suppress(PlaywrightTimeout):  # no results: reported below
             search.wait_for_function(
                 "() => document.querySelector('#search-results') && "
                 "!document.querySelector('#search-progress')?.innerText.includes('Preparing')"
-                " && document.querySelectorAll('#search-results li').length > 0", timeout=20000)
-        except Exception:  # noqa: BLE001 (playwright's timeout: no results)
-            pass
+                " && document.querySelectorAll('#search-results li').length > 0",
+                timeout=20000,
+            )
         found = search.eval_on_selector_all("#search-results li a", "els => els.map(a => a.href)")
         if not any(urlsplit(h).path.endswith(f"/{lecture}.html") for h in found):
-            self.problems.append(f"{rel}: searching for {word!r} does not find this lecture "
-                                 f"({len(found)} results)")
+            self.problems.append(
+                f"{rel}: searching for {word!r} does not find this lecture ({len(found)} results)"
+            )
         search.close()
 
 
@@ -217,15 +240,20 @@ def main(argv: list[str]) -> int:
         return 1
     chromium = find_chromium()
     if chromium is None:
-        print("check-site: SKIPPED, no Chromium found (install Debian's chromium package, or "
-              "set CHROMIUM to a Chrome or Chromium executable)")
+        print(
+            "check-site: SKIPPED, no Chromium found (install Debian's chromium package, or "
+            "set CHROMIUM to a Chrome or Chromium executable)"
+        )
         return 0
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     lectures = lectures_from_toc()
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                   if not SKIP_FOLDERS & set(p.relative_to(site).parts))
+    pages = sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not SKIP_FOLDERS & set(p.relative_to(site).parts)
+    )
     shutil.rmtree(screenshots, ignore_errors=True)
     screenshots.mkdir(parents=True)
     start = time.perf_counter()
@@ -243,8 +271,10 @@ def main(argv: list[str]) -> int:
                     listed = {urlsplit(h).path for h in facts["listed"]}
                     for lecture in lectures[1:] if lectures[0] == "book/intro" else lectures:
                         if not any(p.endswith(f"/{lecture}.html") for p in listed):
-                            check.problems.append(f"{rel}: {lecture} is not an item of the "
-                                                  "landing page's lecture lists")
+                            check.problems.append(
+                                f"{rel}: {lecture} is not an item of the "
+                                "landing page's lecture lists"
+                            )
                 page.close()
             check.check_links()
             browser.close()
@@ -252,13 +282,17 @@ def main(argv: list[str]) -> int:
         server.shutdown()
     seconds = time.perf_counter() - start
     if check.external:
-        print(f"check-site: external resources blocked (not checked, the site needs them "
-              f"online only): {', '.join(sorted(check.external))}")
+        print(
+            f"check-site: external resources blocked (not checked, the site needs them "
+            f"online only): {', '.join(sorted(check.external))}"
+        )
     check.problems = list(dict.fromkeys(check.problems))  # a link repeated on a page: once
     for problem in check.problems:
         print(f"check-site: {problem}")
-    print(f"check-site: {len(pages)} pages, {len(check.problems)} problems, {seconds:.1f} s; "
-          f"screenshots in {screenshots}")
+    print(
+        f"check-site: {len(pages)} pages, {len(check.problems)} problems, {seconds:.1f} s; "
+        f"screenshots in {screenshots}"
+    )
     return 1 if check.problems else 0
 
 
