@@ -88,9 +88,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Lint and the fast tests (no notebook execution), for editing helpers.
+# Lint and the fast tests (no notebook execution, no package-registry lookups), for editing
+# helpers.
 test-fast: lint
-	$(BIN)/python -m pytest tests -n 2
+	$(BIN)/python -m pytest tests -n 2 -m "not registry"
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

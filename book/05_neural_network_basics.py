@@ -63,7 +63,8 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from helpers.training import gradients, plot_learning_curves
+from helpers.plots import plot_learning_curves
+from helpers.training import gradients
 
 # %% [markdown]
 # ## Activation functions and their derivatives

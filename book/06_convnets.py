@@ -72,7 +72,8 @@ from scipy.signal import convolve2d
 
 from helpers.datasets import load_images, load_mnist
 from helpers.devices import configure_acceleration
-from helpers.training import EpochTimer, plot_learning_curves
+from helpers.plots import plot_learning_curves
+from helpers.training import EpochTimer
 
 acceleration = configure_acceleration()
 print(acceleration)

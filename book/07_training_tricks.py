@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,title,-all
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
@@ -14,7 +14,8 @@
 #     name: python3
 # ---
 
-# %% # 7. Training tricks [markdown]
+# %% [markdown]
+# # 7. Training tricks
 #
 # Knowing the architecture is half of deep learning; the other half is the craft of training
 # it. This lecture measures the tricks the course's tutorial recommends, one at a time, on
@@ -65,7 +66,8 @@ from keras import ops
 
 from helpers.datasets import load_fashion_mnist, load_images
 from helpers.devices import configure_acceleration
-from helpers.training import GeometricPatience, gradients, plot_learning_curves
+from helpers.plots import plot_learning_curves
+from helpers.training import GeometricPatience, gradients
 
 acceleration = configure_acceleration()
 N_TRAIN = profile.pick(quick=6000, full=60000)

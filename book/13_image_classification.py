@@ -78,7 +78,7 @@ from helpers.datasets import load_mnist
 from helpers.devices import configure_acceleration
 from helpers.interpret import Interpretation
 from helpers.learner import Learner
-from helpers.training import plot_learning_curves
+from helpers.plots import plot_learning_curves
 
 acceleration = configure_acceleration()
 print(acceleration)
@@ -412,7 +412,7 @@ def seconds_per_epoch(mixed):
 
 
 def first_conv(model):
-    leaves = helpers.backbones.leaf_layers(model)
+    leaves = helpers.learner.leaf_layers(model)
     return next(x for x in leaves if isinstance(x, keras.layers.Conv2D))
 
 

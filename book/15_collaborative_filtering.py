@@ -68,7 +68,7 @@ from sklearn.decomposition import PCA
 
 from helpers.datasets import load_movielens
 from helpers.learner import Learner
-from helpers.training import plot_learning_curves
+from helpers.plots import plot_learning_curves
 
 # %% [markdown]
 # ## Data: MovieLens ratings

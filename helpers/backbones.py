@@ -81,6 +81,8 @@ class Backbone:
 
         model = keras.models.clone_model(self.model, clone_function=rebuild)
         model.set_weights(self.model.get_weights())
+        from helpers.learner import leaf_layers  # Keras-heavy: imported only to copy
+
         by_name = {layer.name: layer for layer in leaf_layers(model)}
         groups = [[by_name[layer.name] for layer in group] for group in self.groups]
         return Backbone(model, groups, self.source, self.note)
@@ -132,14 +134,6 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
     backbone = _fashion_backbone(retrain=retrain)
     print(backbone.report())
     return backbone
-
-
-def leaf_layers(model: Any) -> list[Any]:
-    """The layers of ``model``, with nested models replaced by their own layers."""
-    out = []
-    for layer in model.layers:
-        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
-    return out
 
 
 # ------------------------------------------------------------------------------- ImageNet

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.datasets import Dataset, _announce, load_fashion_mnist
+from helpers.datasets import Dataset, load_fashion_mnist
 from helpers.fetch import DataUnavailableError
 
 
@@ -71,16 +71,14 @@ def make_fashion_mosaics(
         f"{grid}x{grid} mosaics of Fashion-MNIST items, labelled with the classes present; "
         f"train from train items, test from test items, seed {seed}"
     )
-    return _announce(
-        Dataset(
-            "Fashion-MNIST mosaics",
-            arrays,
-            fashion.source,
-            "constructed",
-            note,
-            {"class_names": fashion.class_names},
-        )
-    )
+    return Dataset(
+        "Fashion-MNIST mosaics",
+        arrays,
+        fashion.source,
+        "constructed",
+        note,
+        {"class_names": fashion.class_names},
+    ).announce()
 
 
 def make_fashion_locations(
@@ -133,16 +131,14 @@ def make_fashion_locations(
         f"target the item's centre (row, column); train from train items, test from test "
         f"items"
     )
-    return _announce(
-        Dataset(
-            "Fashion-MNIST locations",
-            arrays,
-            fashion.source,
-            "constructed",
-            note,
-            {"class_names": fashion.class_names},
-        )
-    )
+    return Dataset(
+        "Fashion-MNIST locations",
+        arrays,
+        fashion.source,
+        "constructed",
+        note,
+        {"class_names": fashion.class_names},
+    ).announce()
 
 
 # --------------------------------------------------------------------------- acoustic scenes
@@ -195,16 +191,14 @@ def load_acoustic_scenes(
         f"{len(SCENES)} classes x {n_per_class} recordings from {n_locations} places, "
         f"seed {seed}; pass path= for the real competition data"
     )
-    return _announce(
-        Dataset(
-            "Acoustic scenes",
-            {"X": X, "y": y, "groups": groups},
-            "helpers.constructed's generator",
-            "synthetic",
-            note,
-            {"class_names": SCENES},
-        )
-    )
+    return Dataset(
+        "Acoustic scenes",
+        {"X": X, "y": y, "groups": groups},
+        "helpers.constructed's generator",
+        "synthetic",
+        note,
+        {"class_names": SCENES},
+    ).announce()
 
 
 def _place(hum_band: int, tilt: float, mel: np.ndarray) -> np.ndarray:
@@ -293,6 +287,6 @@ def _load_scene_folder(folder: Path) -> Dataset:
         if column in table.columns:
             arrays["groups"] = table[column].to_numpy()
             break
-    return _announce(
-        Dataset("Acoustic scenes", arrays, str(folder), "full", info={"class_names": class_names})
-    )
+    return Dataset(
+        "Acoustic scenes", arrays, str(folder), "full", info={"class_names": class_names}
+    ).announce()

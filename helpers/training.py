@@ -1,6 +1,7 @@
-"""Training utilities for Keras models: timing, learning curves, live plots.
+"""Training utilities for Keras models: epoch timing, live learning curves, gradients, patience.
 
-Everything here is a plain Keras callback or a plot of a ``History``: a notebook shows
+Everything here is a plain Keras callback or a small function; the figures are drawn by
+:mod:`helpers.plots`. A notebook shows
 ``model.fit(..., callbacks=[EpochTimer()])`` and a student sees exactly what runs. Importing
 this module imports Keras (quietly, see :func:`helpers.devices.import_keras`).
 """
@@ -8,65 +9,15 @@ this module imports Keras (quietly, see :func:`helpers.devices.import_keras`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from helpers.devices import import_keras
+from helpers.plots import plot_learning_curves
 
 keras = import_keras()
-
-
-def _as_dict(history: Any) -> dict[str, list[float]]:
-    """The per-epoch logs of a ``History``, or a mapping of lists, as a plain dict."""
-    logs = getattr(history, "history", history)
-    if not isinstance(logs, Mapping) or not logs:
-        raise TypeError(
-            "expected a keras History (the return value of model.fit) or a dict "
-            f"of per-epoch lists, got {type(history).__name__}"
-        )
-    return {key: list(values) for key, values in logs.items()}
-
-
-def plot_learning_curves(
-    history: Any, metrics: Sequence[str] | None = None, *, axes=None, title: str = ""
-):
-    """Plot training and validation curves, one panel per metric (loss first).
-
-    Args:
-        history: a ``keras.callbacks.History`` or a dict such as ``history.history``.
-        metrics: which metrics to draw (default: every metric that has no ``val_`` prefix).
-        axes: matplotlib axes to draw into, one per metric (default: a new figure).
-        title: a title over the panels.
-
-    Returns:
-        The list of axes.
-
-    Raises:
-        KeyError: a requested metric is not in the history (the message lists what is).
-    """
-    import matplotlib.pyplot as plt
-
-    logs = _as_dict(history)
-    if metrics is None:
-        metrics = [k for k in logs if not k.startswith("val_") and k != "learning_rate"]
-    missing = [m for m in metrics if m not in logs]
-    if missing:
-        raise KeyError(f"no {missing[0]!r} in the history; it has {', '.join(logs)}")
-    if axes is None:
-        _, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4), squeeze=False)
-        axes = list(axes[0])
-    for ax, metric in zip(axes, metrics):
-        epochs = np.arange(1, len(logs[metric]) + 1)
-        ax.plot(epochs, logs[metric], "o-", ms=3, label=f"training {metric}")
-        if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], "s-", ms=3, label=f"validation {metric}")
-        ax.set(xlabel="epoch", ylabel=metric, title=metric.replace("_", " "))
-        ax.legend()
-    if title:
-        axes[0].figure.suptitle(title)
-    return axes
 
 
 class EpochTimer(keras.callbacks.Callback):

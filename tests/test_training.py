@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import devices
+from helpers import devices, plots
 
 training = pytest.importorskip("helpers.training")
 keras = training.keras
@@ -55,15 +55,15 @@ def test_learning_curves_from_history_and_dict():
 
     matplotlib.use("Agg")
     history = tiny_fit(epochs=2)
-    axes = training.plot_learning_curves(history)
+    axes = plots.plot_learning_curves(history)
     assert sorted(ax.get_ylabel() for ax in axes) == ["accuracy", "loss"]
     assert len(axes[0].lines) == 2  # training and validation
-    axes = training.plot_learning_curves({"loss": [1.0, 0.5]}, ["loss"])
+    axes = plots.plot_learning_curves({"loss": [1.0, 0.5]}, ["loss"])
     assert len(axes[0].lines) == 1
     with pytest.raises(KeyError, match="no 'auc' in the history; it has loss"):
-        training.plot_learning_curves({"loss": [1.0]}, ["auc"])
+        plots.plot_learning_curves({"loss": [1.0]}, ["auc"])
     with pytest.raises(TypeError, match="expected a keras History"):
-        training.plot_learning_curves([1, 2, 3])
+        plots.plot_learning_curves([1, 2, 3])
 
 
 def test_live_curves_update_one_display(monkeypatch):

@@ -15,30 +15,35 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = {  # name -> keyword arguments (the sizes the lectures use)
-    "mnist": {},
-    "fashion_mnist": {},
-    "wage_panel": {},
-    "tissue_gene_expression": {},
-    "parkinsons_speech": {},
-    "movielens": {},
-    "tweets": {},
-    "images": {},
-    "fashion_mosaics": {"n_train": 6000, "n_test": 1000},
-    "fashion_locations": {"n_train": 6000, "n_test": 1000},
-    "acoustic_scenes": {"n_per_class": 100},
+CASES = {  # name -> (helpers module, loader, keyword arguments: the sizes the lectures use)
+    "mnist": ("datasets", "load_mnist", {}),
+    "fashion_mnist": ("datasets", "load_fashion_mnist", {}),
+    "wage_panel": ("datasets", "load_wage_panel", {}),
+    "tissue_gene_expression": ("datasets", "load_tissue_gene_expression", {}),
+    "parkinsons_speech": ("datasets", "load_parkinsons_speech", {}),
+    "movielens": ("datasets", "load_movielens", {}),
+    "tweets": ("datasets", "load_tweets", {}),
+    "images": ("datasets", "load_images", {}),
+    "fashion_mosaics": ("constructed", "make_fashion_mosaics", {"n_train": 6000, "n_test": 1000}),
+    "fashion_locations": (
+        "constructed",
+        "make_fashion_locations",
+        {"n_train": 6000, "n_test": 1000},
+    ),
+    "acoustic_scenes": ("constructed", "load_acoustic_scenes", {"n_per_class": 100}),
 }
 CHILD = """
 import contextlib, io, json, sys, time
 t0 = time.perf_counter()
-from helpers import datasets
-name, kwargs = sys.argv[1], json.loads(sys.argv[2])
+import importlib
+name, (module, function, kwargs) = sys.argv[1], json.loads(sys.argv[2])
+load = getattr(importlib.import_module(f"helpers.{module}"), function)
 with contextlib.redirect_stdout(io.StringIO()):
-    ds = datasets.load(name, **kwargs)
+    ds = load(**kwargs)
 cold = time.perf_counter() - t0
 t1 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
-    datasets.load(name, **kwargs)
+    load(**kwargs)
 warm = time.perf_counter() - t1
 first = next(iter(ds.arrays.values()))
 n = sum(len(v) for k, v in ds.arrays.items() if k.startswith("y_")) or (
@@ -49,9 +54,9 @@ print(json.dumps({"source": ds.source, "kind": ds.kind, "n": n, "cold": cold, "w
 
 def main() -> int:
     rows = []
-    for name, kwargs in CASES.items():
+    for name, case in CASES.items():
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, name, json.dumps(kwargs)],
+            [sys.executable, "-c", CHILD, name, json.dumps(case)],
             capture_output=True,
             text=True,
             check=False,
