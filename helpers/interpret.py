@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.plots import plot_confusion_matrix, plot_image_grid
+
 
 @dataclass
 class Interpretation:
@@ -63,14 +65,7 @@ class Interpretation:
 
     def plot_confusion_matrix(self, ax=None):
         """The confusion matrix as a labelled heat map."""
-        from sklearn.metrics import ConfusionMatrixDisplay
-
-        display = ConfusionMatrixDisplay(
-            self.confusion_matrix(), display_labels=list(self.class_names)
-        )
-        display.plot(ax=ax, colorbar=False, xticks_rotation=45)
-        display.ax_.set_title("Confusion matrix")
-        return display.ax_
+        return plot_confusion_matrix(self.confusion_matrix(), self.class_names, ax=ax)
 
     def most_confused(self, min_count: int = 1) -> list[tuple[str, str, int]]:
         """(true class, predicted class, count) of the off-diagonal cells with at least
@@ -92,22 +87,18 @@ class Interpretation:
     def plot_top_losses(self, k: int = 9, *, ncols: int = 3):
         """The images with the largest losses, titled predicted / true / loss / probability
         of the true class."""
-        import matplotlib.pyplot as plt
-
         if self.images is None:
             raise ValueError("pass images=... to Interpretation to plot the top losses")
         losses, order = self.top_losses(k)
-        nrows = -(-len(order) // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows))
-        for ax in np.ravel(axes):
-            ax.axis("off")
-        for ax, i, loss in zip(np.ravel(axes), order, losses, strict=False):
-            ax.imshow(np.squeeze(self.images[i]), cmap="gray_r")
-            names = self.class_names
-            ax.set_title(
-                f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
-                f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}",
-                fontsize=9,
-            )
-        fig.suptitle("Top losses: predicted / actual, loss / probability of actual")
-        return fig
+        names = self.class_names
+        titles = [
+            f"{names[self.preds[i]]} / {names[self.targets[i]]}\n"
+            f"{loss:.2f} / {self.probs[i, self.targets[i]]:.2f}"
+            for i, loss in zip(order, losses)
+        ]
+        return plot_image_grid(
+            self.images[order],
+            titles,
+            ncols=ncols,
+            title="Top losses: predicted / actual, loss / probability of actual",
+        )

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from helpers.devices import import_keras
+from helpers.plots import plot_lr_find, plot_one_cycle
 from helpers.training import EpochTimer
 
 keras = import_keras()
@@ -66,24 +67,7 @@ class LRFinder:
 
     def plot(self, ax=None):
         """Smoothed loss against learning rate on a log axis, with both rules marked."""
-        import matplotlib.pyplot as plt
-
-        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-        ax.plot(self.lrs, self.smoothed, label="smoothed loss")
-        for lr, text, marker in [
-            (self.steepest, "steepest", "o"),
-            (self.minimum / 10, "minimum / 10", "s"),
-        ]:
-            y = np.interp(np.log(lr), np.log(self.lrs), self.smoothed)
-            ax.plot(lr, y, marker, label=f"{text}: {lr:.1e}")
-        ax.set(
-            xscale="log",
-            xlabel="learning rate (log scale)",
-            ylabel="training loss",
-            title="Learning-rate finder",
-        )
-        ax.legend()
-        return ax
+        return plot_lr_find(self.lrs, self.smoothed, self.steepest, self.minimum, ax=ax)
 
 
 def lr_find(
@@ -199,21 +183,6 @@ def one_cycle_schedule(
     lr = np.where(step < warm, cosine(low, lr_max), cosine(lr_max, end))
     mom = np.where(step < warm, cosine(moms[0], moms[1]), cosine(moms[1], moms[0]))
     return lr, mom
-
-
-def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *, axes=None):
-    """Plot a learning-rate (and momentum) schedule against the batch number."""
-    import matplotlib.pyplot as plt
-
-    n = 1 if moms is None else 2
-    axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3))[1]
-    axes = np.atleast_1d(axes)
-    axes[0].plot(lrs)
-    axes[0].set(xlabel="batch", ylabel="learning rate", title="One cycle: learning rate")
-    if moms is not None:
-        axes[1].plot(moms, color="C1")
-        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)", title="One cycle: momentum")
-    return axes
 
 
 def _inner(optimizer: Any) -> Any:

@@ -149,3 +149,64 @@ def plot_learning_curves(
     if title:
         axes[0].figure.suptitle(title)
     return axes
+
+
+def plot_lr_find(lrs, smoothed, steepest: float, minimum: float, *, ax=None):
+    """The learning-rate finder's smoothed loss against the rate (log axis), with the
+    steepest-descent suggestion and minimum/10 marked."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax.plot(lrs, smoothed, label="smoothed loss")
+    for lr, text, marker in [(steepest, "steepest", "o"), (minimum / 10, "minimum / 10", "s")]:
+        y = np.interp(np.log(lr), np.log(lrs), smoothed)
+        ax.plot(lr, y, marker, label=f"{text}: {lr:.1e}")
+    ax.set(
+        xscale="log",
+        xlabel="learning rate (log scale)",
+        ylabel="training loss",
+        title="Learning-rate finder",
+    )
+    ax.legend()
+    return ax
+
+
+def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *, axes=None):
+    """Plot a learning-rate (and momentum) schedule against the batch number."""
+    import matplotlib.pyplot as plt
+
+    n = 1 if moms is None else 2
+    axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3))[1]
+    axes = np.atleast_1d(axes)
+    axes[0].plot(lrs)
+    axes[0].set(xlabel="batch", ylabel="learning rate", title="One cycle: learning rate")
+    if moms is not None:
+        axes[1].plot(moms, color="C1")
+        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)", title="One cycle: momentum")
+    return axes
+
+
+def plot_confusion_matrix(matrix, class_names: Sequence[str], *, ax=None):
+    """A confusion matrix (rows: true class) as a labelled heat map, scikit-learn's display."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    display = ConfusionMatrixDisplay(matrix, display_labels=list(class_names))
+    display.plot(ax=ax, colorbar=False, xticks_rotation=45)
+    display.ax_.set_title("Confusion matrix")
+    return display.ax_
+
+
+def plot_image_grid(images, titles: Sequence[str], *, ncols: int = 3, title: str = ""):
+    """Greyscale images in a grid, each with its title; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows))
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    for ax, image, text in zip(np.ravel(axes), images, titles):
+        ax.imshow(np.squeeze(image), cmap="gray_r")
+        ax.set_title(text, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
