@@ -17,6 +17,7 @@ help:
 	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
 	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
 	@echo "make book-clean  build the site from scratch, as CI does"
+	@echo "make data  offline data: Fashion-MNIST (Debian) and the pretrained Fashion-MNIST body"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"

@@ -33,12 +33,13 @@
 # - use the same penalties, and dropout, in a Keras network.
 #
 # **Follows** the course blog's lectures on regularization and feature selection (seed 000).
-# **Run time:** about 45 s on a 2-core CPU (both profiles; no GPU needed).
+# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) (both profiles;
+# no GPU needed).
 
 # %% [markdown]
 # ## Setup
 
-# %%
+# %% tags=["remove-cell"]
 import importlib.util
 import subprocess
 import sys
@@ -50,6 +51,7 @@ if importlib.util.find_spec("helpers") is None:
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.check_call([*pip, f"helpers @ git+{REPO}@{BRANCH}"])
 
+# %%
 import helpers
 
 profile = helpers.setup()

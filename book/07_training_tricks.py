@@ -33,13 +33,14 @@
 # - compute a saliency map, and recognise and explain a network stuck at a constant.
 #
 # **Follows** the tutorial "Deep Learning - Advanced Techniques" (seed 002).
-# **Run time:** about 100 s on a 2-core CPU in the quick profile (subsets of Fashion-MNIST);
-# the full profile uses more data and epochs (a few minutes on a GPU).
+# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
+# profile (subsets of Fashion-MNIST); the full profile uses more data and epochs (a few minutes on a
+# GPU).
 
 # %% [markdown]
 # ## Setup
 
-# %%
+# %% tags=["remove-cell"]
 import importlib.util
 import subprocess
 import sys
@@ -51,6 +52,7 @@ if importlib.util.find_spec("helpers") is None:
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.check_call([*pip, f"helpers @ git+{REPO}@{BRANCH}"])
 
+# %%
 import helpers
 
 profile = helpers.setup(keras=True)

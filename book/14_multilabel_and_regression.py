@@ -34,13 +34,14 @@
 #
 # **Follows** the multi-label and regression parts of lesson 6 of fastai's Practical Deep
 # Learning (2020) notes (seed 004).
-# **Run time:** about 90 s on a 2-core CPU in the quick profile (1,500 constructed images
-# per task); the full profile uses more images and epochs (a few minutes on a GPU).
+# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) in the quick
+# profile (1,500 constructed images per task); the full profile uses more images and epochs (a few
+# minutes on a GPU).
 
 # %% [markdown]
 # ## Setup
 
-# %%
+# %% tags=["remove-cell"]
 import importlib.util
 import subprocess
 import sys
@@ -52,6 +53,7 @@ if importlib.util.find_spec("helpers") is None:
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.check_call([*pip, f"helpers @ git+{REPO}@{BRANCH}"])
 
+# %%
 import helpers
 
 profile = helpers.setup(keras=True)

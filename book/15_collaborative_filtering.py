@@ -37,13 +37,13 @@
 #
 # **Follows** the collaborative-filtering part of lesson 6 of fastai's Practical Deep
 # Learning (2020) notes (seed 004).
-# **Run time:** about 40 s on a 2-core CPU (the full 100,004 MovieLens ratings in every
-# profile; a GPU gains little on a model this small).
+# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) (the full
+# 100,004 MovieLens ratings in every profile; a GPU gains little on a model this small).
 
 # %% [markdown]
 # ## Setup
 
-# %%
+# %% tags=["remove-cell"]
 import importlib.util
 import subprocess
 import sys
@@ -55,6 +55,7 @@ if importlib.util.find_spec("helpers") is None:
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.check_call([*pip, f"helpers @ git+{REPO}@{BRANCH}"])
 
+# %%
 import helpers
 
 profile = helpers.setup(keras=True)

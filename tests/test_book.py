@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -19,16 +20,25 @@ def toc_files() -> list[str]:
     return [chapter["file"] for part in TOC["parts"] for chapter in part["chapters"]]
 
 
+def lectures() -> list[str]:
+    """The numbered lectures of the toc (``book/NN_topic``), without other pages."""
+    return [f for f in toc_files() if re.match(r"book/\d\d_", f)]
+
+
 def test_every_notebook_is_in_the_toc_and_back():
     listed = set(toc_files())
     on_disk = {str(p.relative_to(ROOT).with_suffix("")) for p in NOTEBOOKS}
     assert on_disk - listed == set(), f"add these to _toc.yml: {sorted(on_disk - listed)}"
-    missing = {f for f in listed if not (ROOT / f).with_suffix(".ipynb").exists()}
-    assert not missing, f"_toc.yml lists notebooks that do not exist: {sorted(missing)}"
+    missing = {
+        f
+        for f in listed
+        if not any((ROOT / f).with_suffix(suffix).exists() for suffix in (".ipynb", ".md"))
+    }
+    assert not missing, f"_toc.yml lists pages that do not exist: {sorted(missing)}"
 
 
 def test_lectures_are_numbered_in_order():
-    numbers = [int(re.match(r"book/(\d\d)_", f).group(1)) for f in toc_files()]
+    numbers = [int(re.match(r"book/(\d\d)_", f).group(1)) for f in lectures()]
     assert numbers == sorted(numbers), "lectures in _toc.yml must follow their numbers"
 
 
@@ -51,16 +61,41 @@ def test_notebook_conventions(path: Path):
     assert first.cell_type == "markdown" and first.source.startswith("# "), "first cell: title"
     assert "Run time" in first.source, "the header states the expected run time"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert "helpers.setup(" in code[0].source, "the first code cell calls helpers.setup()"
-    install = re.search(r'REPO, BRANCH = "(\S+)", "(\S+)"', code[0].source)
+    install, setup = code[0], code[1]
+    assert "remove-cell" in install.metadata.get("tags", []), (
+        "the first code cell is the Colab install cell, hidden on the page (tag remove-cell)"
+    )
+    assert "helpers.setup(" not in install.source and "helpers.setup(" in setup.source, (
+        "the second code cell, visible, imports helpers and calls helpers.setup()"
+    )
+    install_line = re.search(r'REPO, BRANCH = "(\S+)", "(\S+)"', install.source)
     repository = CONFIG["repository"]
-    assert install and install.groups() == (repository["url"], repository["branch"]), (
+    assert install_line and install_line.groups() == (repository["url"], repository["branch"]), (
         "the Colab install line must install helpers from _config.yml's repository url and "
         "branch (the notebook and its helpers come from the same place)"
     )
-    assert 'f"helpers @ git+{REPO}@{BRANCH}"' in code[0].source
-    checks = [c for c in code if "remove-cell" in c.metadata.get("tags", [])]
+    assert 'f"helpers @ git+{REPO}@{BRANCH}"' in install.source
+    checks = [c for c in code[1:] if "remove-cell" in c.metadata.get("tags", [])]
     assert checks and all("assert" in c.source for c in checks), (
         "key results need hidden check cells (tag remove-cell) that assert"
     )
     assert "## Exercises" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+BENCH = ROOT / "benchmarks" / "notebooks_quick.md"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_header_run_time_is_the_measured_one(path: Path):
+    """The header's coarse run time ("under N minutes") comes from `make bench`, not from a
+    hand: the measured seconds doubled (2-core machines differ about that much: lecture 13 took
+    44 s on one and 102 s on another), rounded up to whole minutes."""
+    measured = dict(re.findall(r"^\| (\d\d_\w+) \| ([\d.]+) \|", BENCH.read_text(), re.M))
+    assert path.stem in measured, f"{BENCH.name} has no row for {path.stem}: run `make bench`"
+    minutes = math.ceil(2 * float(measured[path.stem]) / 60)
+    header = nbformat.read(path, as_version=4).cells[0].source
+    claim = re.search(r"\*\*Run time:\*\* under (\d+) minutes?", header)
+    assert claim and int(claim.group(1)) == minutes, (
+        f"the header should say 'under {minutes} minute(s)': {BENCH.name} measured "
+        f"{measured[path.stem]} s"
+    )
