@@ -364,8 +364,8 @@ plt.show()
 # few false alarms as possible. The tempting move is to read the threshold off the test ROC,
 # but then the test set has been used to tune the model and its numbers are no longer an
 # honest estimate. Instead we choose the threshold on **out-of-fold** scores of the training
-# set (each training sample scored by a model that did not see it, see lecture 2), and only
-# then look at the test set.
+# set (each training sample scored by a model that did not see it; see
+# [cross-validation](02_cross_validation.ipynb)), and only then look at the test set.
 
 # %%
 required_tpr = 0.98

@@ -99,3 +99,12 @@ def test_header_run_time_is_the_measured_one(path: Path):
         f"the header should say 'under {minutes} minute(s)': {BENCH.name} measured "
         f"{measured[path.stem]} s"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lectures_refer_to_each_other_by_link(path: Path):
+    """'see lecture 2' is a dead end on the site and in Colab; a link is not."""
+    prose = "".join(c.source for c in nbformat.read(path, as_version=4).cells
+                    if c.cell_type == "markdown")  # fmt: skip
+    bare = re.findall(r"\b(?:see|in|from) lectures? \d+\b(?!\]\()", prose, re.IGNORECASE)
+    assert not bare, f"write these as links to the lecture's notebook: {bare}"
