@@ -39,7 +39,7 @@ def setup(
     Returns:
         The run profile; ask it for sizes with ``profile.pick(quick=..., full=...)``.
     """
-    import numpy as np
+    import numpy as np  # here, not at the top: keeps ``import helpers`` light
 
     from helpers.plots import set_style
 

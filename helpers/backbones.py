@@ -154,7 +154,7 @@ def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backb
         net = keras.applications.MobileNetV2(
             input_shape=(_IMAGENET_SIZE, _IMAGENET_SIZE, 3), include_top=False, weights=weights
         )
-    except Exception as err:
+    except Exception as err:  # urllib, HTTP and TLS errors all mean "no weights"
         reason = f"download failed: {type(err).__name__}"
         raise DataUnavailableError(fix.format(reason), reason) from err
     inputs = keras.Input((None, None, channels))

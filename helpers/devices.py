@@ -87,7 +87,7 @@ def import_keras() -> ModuleType:
     if "keras" in sys.modules:
         return sys.modules["keras"]
     with _stderr_silenced():
-        import keras
+        import keras  # on demand: importing it loads a backend
 
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf

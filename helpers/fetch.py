@@ -263,7 +263,7 @@ def fetch(remote: RemoteFile, *, path: str | os.PathLike | None = None) -> tuple
         raise
     except CorruptDataError as err:
         raise DataUnavailableError(_unavailable(remote, looked, str(err)), str(err)) from None
-    except Exception as err:
+    except Exception as err:  # requests, socket and OS errors all mean "no copy"
         reason = f"the download from {remote.url} failed ({type(err).__name__})"
         raise DataUnavailableError(_unavailable(remote, looked, reason), reason) from None
     return cached, f"downloaded from {remote.url} into {cached.parent}"
@@ -316,7 +316,7 @@ def _download(remote: RemoteFile, target: Path) -> None:
     Called under the file's lock, so leftovers of earlier downloads of the same file belong
     to processes that died: they are removed first.
     """
-    import pooch
+    import pooch  # only needed when downloading
 
     pooch.get_logger().setLevel(logging.WARNING)
     target.parent.mkdir(parents=True, exist_ok=True)
