@@ -60,7 +60,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import RocCurveDisplay, roc_auc_score, roc_curve
 
 # %% [markdown]
 # ## The exam exercise: ROC of a small test sample
@@ -109,19 +109,8 @@ table
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 5))
-ax.plot(
-    table["FPR"],
-    table["TPR"],
-    "-o",
-    color=helpers.plots.POSITIVE,
-    label="ROC of the sample",
-)
-ax.fill_between(
-    table["FPR"],
-    table["TPR"],
-    alpha=0.15,
-    color=helpers.plots.POSITIVE,
-)
+ax.plot(table["FPR"], table["TPR"], "-o", color=helpers.plots.POSITIVE, label="ROC of the sample")
+ax.fill_between(table["FPR"], table["TPR"], alpha=0.15, color=helpers.plots.POSITIVE)
 for _, row in table.iloc[1:].iterrows():
     ax.annotate(
         f"{row.threshold:.2f}",
@@ -256,14 +245,7 @@ for method, value in auc_tied.items():
     print(f"{method:>14}: AUC {value:.4f}")
 
 fig, ax = plt.subplots(figsize=(5, 5))
-ax.plot(
-    fpr,
-    tpr,
-    "-o",
-    color="grey",
-    alpha=0.6,
-    label=f"original scores (AUC {auc_sklearn:.2f})",
-)
+ax.plot(fpr, tpr, "-o", color="grey", alpha=0.6, label=f"original scores (AUC {auc_sklearn:.2f})")
 ax.plot(
     fpr_t,
     tpr_t,
@@ -339,11 +321,10 @@ test_auc = {name: roc_auc_score(y_test, s) for name, s in test_scores.items()}
 pd.Series(test_auc, name="test AUC").round(4).to_frame()
 
 # %%
+# Our curve and AUC agree with scikit-learn's, so from here on its display draws them.
 fig, ax = plt.subplots(figsize=(5.5, 5.5))
-for name, s in test_scores.items():
-    fpr_m, tpr_m, _ = roc_curve(y_test, s)
-    ax.plot(fpr_m, tpr_m, label=f"{name} (AUC {test_auc[name]:.3f})")
-ax.plot([0, 1], [0, 1], "--", color="grey", label="random guessing")
+for i, (name, s) in enumerate(test_scores.items()):
+    RocCurveDisplay.from_predictions(y_test, s, name=name, ax=ax, plot_chance_level=i == 0)
 ax.set(
     xlabel="False positive rate (benign flagged)",
     ylabel="True positive rate (malignant caught)",
@@ -433,12 +414,7 @@ def show_operating_point(threshold=0.5):
     pred = (lr_test >= threshold).astype(int)
     point_tpr, point_fpr = rates(y_test, pred)
     fig, (ax_roc, ax_cm) = plt.subplots(1, 2, figsize=(10, 4.2))
-    ax_roc.plot(
-        lr_fpr,
-        lr_tpr,
-        color=helpers.plots.NEGATIVE,
-        label="logistic regression (test)",
-    )
+    ax_roc.plot(lr_fpr, lr_tpr, color=helpers.plots.NEGATIVE, label="logistic regression (test)")
     ax_roc.plot(
         point_fpr,
         point_tpr,
@@ -454,12 +430,7 @@ def show_operating_point(threshold=0.5):
     )
     ax_roc.legend(loc="lower right")
     ConfusionMatrixDisplay.from_predictions(
-        y_test,
-        pred,
-        display_labels=["benign", "malignant"],
-        ax=ax_cm,
-        colorbar=False,
-        cmap="Blues",
+        y_test, pred, display_labels=["benign", "malignant"], ax=ax_cm, colorbar=False, cmap="Blues"
     )
     ax_cm.set_title(f"Test confusion matrix at threshold {threshold:.2f}")
     ax_cm.grid(False)
@@ -514,3 +485,36 @@ display(widgets.interactive(show_operating_point, threshold=slider))
 #    training scores. Report test TPR and FPR. Why can the test FPR exceed 5 %?
 # 6. `roc_curve` by default drops intermediate points. Show with `drop_intermediate=True` on the
 #    exam sample which points disappear, and that the AUC does not change.
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 1** (swap the labels of the samples scored 0.78 and 0.60):
+
+# %% tags=["hide-cell"]
+# The negative at 0.78 becomes a positive and the positive at 0.60 a negative. Counting pairs:
+# the new positive at 0.78 beats all five negatives; the positive at 0.42 still beats only 0.41
+# and 0.40. So 5 + 5 + 5 + 5 + 2 = 22 of 25 pairs are ordered correctly: AUC 0.88.
+swapped = labels.copy()
+swapped[[2, 4]] = swapped[[4, 2]]
+print(f"AUC after the swap: {roc_auc_score(swapped, scores):.2f} (before: {auc_sklearn:.2f})")
+assert pair_count_auc(swapped, scores) == roc_auc_score(swapped, scores) == 22 / 25
+
+# %% [markdown]
+# **Exercise 3** (add 10 to every score, or take its logarithm):
+
+# %% tags=["hide-cell"]
+# Both are strictly increasing maps: the order of the samples, and so every TPR, FPR and the
+# AUC, stays; only the thresholds move with the scores. AUCs of classifiers with differently
+# scaled scores can therefore be compared; their thresholds cannot.
+for name, moved in {"scores + 10": scores + 10, "log(scores)": np.log(scores)}.items():
+    fpr_m, tpr_m, thr_m = roc_curve(labels, moved, drop_intermediate=False)
+    same = np.array_equal(fpr_m, fpr) and np.array_equal(tpr_m, tpr)
+    print(
+        f"{name:>12}: same TPR and FPR: {same}, AUC {roc_auc_score(labels, moved):.2f}, "
+        f"thresholds from {thr_m[1]:.2f} to {thr_m[-1]:.2f}"
+    )
+    assert same and roc_auc_score(labels, moved) == auc_sklearn

@@ -290,10 +290,7 @@ def plain_and_grouped(clf):
 
 
 leak = pd.DataFrame(
-    {
-        "random forest": plain_and_grouped(forest),
-        "logistic regression": plain_and_grouped(linear),
-    }
+    {"random forest": plain_and_grouped(forest), "logistic regression": plain_and_grouped(linear)}
 )
 leak.round(3)
 
@@ -424,3 +421,51 @@ assert all(s.best_score_ > 0.95 for s in candidates.values())
 #    test on the seventh. What question does this CV answer that GroupKFold by person does not?
 # 5. Grow the k-NN grid to 40 candidates (or search over an SVM's C and gamma). How does the
 #    gap between `best_score_` and the nested estimate change on the random labels?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 1** (the repeated-split experiment with 50/50 and 90/10 splits):
+
+
+# %% tags=["hide-cell"]
+# A larger test set averages over more samples, so the estimate scatters less; a smaller one
+# scatters more. The mean moves a little the other way: less training data, a slightly
+# weaker model (a pessimistic bias).
+def split_scores_for(test_size):
+    def one(seed):
+        parts = train_test_split(X, y, test_size=test_size, random_state=seed)
+        X_tr, X_te, y_tr, y_te = parts
+        return model.fit(X_tr, y_tr).score(X_te, y_te)
+
+    return np.array([one(seed) for seed in range(N_REPEATS)])
+
+
+by_split = {f"{1 - t:.0%}/{t:.0%}": split_scores_for(t) for t in (0.5, 0.25, 0.1)}
+spread = pd.DataFrame({k: {"mean": s.mean(), "std": s.std()} for k, s in by_split.items()})
+print(f"{N_REPEATS} random splits each (train/test):")
+print(spread.round(4).to_string())
+assert spread.loc["std", "90%/10%"] > spread.loc["std", "50%/50%"]
+
+# %% [markdown]
+# **Exercise 2** (`KFold(10)` without shuffling on the data sorted by label):
+
+# %% tags=["hide-cell"]
+# Sorted by label, unshuffled folds are blocks: most test folds hold one class only, and the
+# training folds hold fewer of it. The fold scores swing (and a fold of one class says little
+# about a classifier). StratifiedKFold, even without shuffling, gives every fold the overall
+# share of each class.
+order = np.argsort(y, kind="stable")
+X_sorted, y_sorted = X[order], y[order]
+for splitter in (KFold(10), StratifiedKFold(10)):
+    folds = list(splitter.split(X_sorted, y_sorted))
+    shares = [y_sorted[test].mean() for _, test in folds]
+    fold_scores = cross_val_score(model, X_sorted, y_sorted, cv=folds)
+    print(f"{type(splitter).__name__}:")
+    print("  share of class 1 per test fold:", np.round(shares, 2))
+    print("  fold accuracies:               ", np.round(fold_scores, 2))
+kfold_shares = [y_sorted[test].mean() for _, test in KFold(10).split(X_sorted)]
+assert sum(s in (0.0, 1.0) for s in kfold_shares) >= 8

@@ -102,11 +102,7 @@ def logistic(C, l1_ratio):
     return make_pipeline(
         StandardScaler(),
         LogisticRegression(
-            C=C,
-            l1_ratio=l1_ratio,
-            solver="liblinear",
-            intercept_scaling=100,
-            max_iter=5000,
+            C=C, l1_ratio=l1_ratio, solver="liblinear", intercept_scaling=100, max_iter=5000
         ),
     )
 
@@ -214,15 +210,9 @@ def show_weights(log10_C=-1.0):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharey=True)
     for ax, (name, l1_ratio) in zip(axes, (("L1", 1.0), ("L2", 0.0))):
         w = logistic(C, l1_ratio).fit(X, y)[-1].coef_.ravel()
-        ax.bar(
-            np.arange(len(w)),
-            w,
-            width=1.0,
-            color="C0" if name == "L1" else "C1",
-        )
+        ax.bar(np.arange(len(w)), w, width=1.0, color="C0" if name == "L1" else "C1")
         ax.set(
-            title=f"{name}, C = {C:.3g}: {np.count_nonzero(w)} weights != 0",
-            xlabel="feature index",
+            title=f"{name}, C = {C:.3g}: {np.count_nonzero(w)} weights != 0", xlabel="feature index"
         )
     axes[0].set_ylabel("weight")
     plt.show()
@@ -235,12 +225,7 @@ display(
     widgets.interactive(
         show_weights,
         log10_C=widgets.FloatSlider(
-            value=-1.0,
-            min=-2.0,
-            max=1.0,
-            step=0.25,
-            description="log10 C",
-            continuous_update=False,
+            value=-1.0, min=-2.0, max=1.0, step=0.25, description="log10 C", continuous_update=False
         ),
     )
 )
@@ -292,6 +277,7 @@ def constrained_optimum(q, t):
     return edge[np.argmin(loss(edge))]
 
 
+# %%
 g1, g2 = np.meshgrid(np.linspace(-1.5, 3, 300), np.linspace(-1.5, 2, 300))
 grid_loss = loss(np.stack([g1, g2], axis=-1))
 balls = {"L2 (q = 2)": 2.0, "L1 (q = 1)": 1.0, "L0.5 (q = 0.5)": 0.5}
@@ -312,13 +298,7 @@ for ax, (name, q) in zip(axes, balls.items()):
     ax.fill(edge[:, 0], edge[:, 1], alpha=0.3, color="C3")
     ax.contour(g1, g2, grid_loss, levels=[loss(w_opt)], colors="C0", linewidths=1.5)
     ax.plot(*w_star, "k*", ms=12, label="loss minimum")
-    ax.plot(
-        *w_opt,
-        "o",
-        color="C0",
-        ms=8,
-        label=f"solution ({w_opt[0]:.2f}, {w_opt[1]:.2f})",
-    )
+    ax.plot(*w_opt, "o", color="C0", ms=8, label=f"solution ({w_opt[0]:.2f}, {w_opt[1]:.2f})")
     ax.axhline(0, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.5)
     ax.set(title=name, xlabel="$w_1$", aspect="equal")
@@ -377,25 +357,9 @@ def gradient(w):
     return 2 * (w - w_star) @ H + lam * q * w * (w**2 + eps) ** (q / 2 - 1)
 
 
-starts = np.array(
-    [
-        [2.5, 1.5],
-        [0.3, 1.8],
-        [-1.0, 1.5],
-        [2.8, -1.0],
-        [-1.0, -1.0],
-        [1.0, 0.2],
-    ]
-)
+starts = np.array([[2.5, 1.5], [0.3, 1.8], [-1.0, 1.5], [2.8, -1.0], [-1.0, -1.0], [1.0, 0.2]])
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
-ax.contour(
-    g1,
-    g2,
-    objective(np.stack([g1, g2], axis=-1)),
-    levels=30,
-    cmap="Greys",
-    linewidths=0.6,
-)
+ax.contour(g1, g2, objective(np.stack([g1, g2], axis=-1)), levels=30, cmap="Greys", linewidths=0.6)
 ends = []
 for k, w in enumerate(starts.astype(float)):
     track = [w]
@@ -464,6 +428,7 @@ x_train, y_train = two_class_sample(fashion.x_train, fashion.y_train, 600, seed=
 x_test, y_test = two_class_sample(fashion.x_test, fashion.y_test, 2000, seed=1)
 
 
+# %%
 def channel_statistics(images):
     """11 feature sets: a statistic of every row ("channel") of each image."""
     x = images.astype(np.float32) / 255
@@ -488,8 +453,7 @@ F_train = np.hstack([sets_train[s] for s in set_names])
 F_test = np.hstack([sets_test[s] for s in set_names])
 set_of_column = np.repeat(set_names, 28)
 print(
-    f"{len(set_names)} feature sets x 28 channels = {F_train.shape[1]} "
-    "features, "
+    f"{len(set_names)} feature sets x 28 channels = {F_train.shape[1]} features, "
     f"{len(y_train)} training images"
 )
 
@@ -516,6 +480,7 @@ l1_scores = {C: cv_accuracy(logistic(C, 1.0), F_train) for C in l1_Cs}
 best_C = max(l1_scores, key=l1_scores.get)
 lasso = logistic(best_C, 1.0)
 
+# %%
 pairs = list(itertools.combinations_with_replacement(set_names, 2))
 pair_scores = {}
 for a, b in pairs:
@@ -545,11 +510,7 @@ results = pd.DataFrame(
             ),
         ],
     },
-    index=[
-        "all 11 sets, L2 (C=1)",
-        f"L1, C={best_C}",
-        f"best pair: {best_pair}",
-    ],
+    index=["all 11 sets, L2 (C=1)", f"L1, C={best_C}", f"best pair: {best_pair}"],
 )
 results.round(3)
 
@@ -604,9 +565,7 @@ def small_net(regularizer=None, dropout=0.0):
         ]
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
+        optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"]
     )
     return model
 
@@ -621,13 +580,7 @@ variants = {
 }
 rows = {}
 for name, net in variants.items():
-    net.fit(
-        Z_train,
-        y_train,
-        epochs=profile.pick(quick=60, full=150),
-        batch_size=32,
-        verbose=0,
-    )
+    net.fit(Z_train, y_train, epochs=profile.pick(quick=60, full=150), batch_size=32, verbose=0)
     w = net.layers[0].kernel.numpy()
     rows[name] = {
         "train accuracy": net.evaluate(Z_train, y_train, verbose=0)[1],
@@ -680,3 +633,68 @@ assert nets.loc["L1 (1e-3)", "|w| < 1e-3 (first layer)"] > 5 * plain["|w| < 1e-3
 #    improve, and what happens to its test accuracy?
 # 5. Repeat the feature-selection experiment with 6,000 training images instead of 600. Does
 #    selection still help? Why does the benefit of regularization shrink with more data?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 2** (move the loss minimum to (1.0, 1.0)):
+
+
+# %% tags=["hide-cell"]
+# With the minimum at (1, 1) the loss's contours first touch the L1 ball on its edge, not at a
+# corner: both weights stay non-zero. L1 lands on a corner only for minima in the wedges
+# around the axes (the orange regions below), i.e. when one weight matters much more than the
+# other. The minimum of the lecture, (2.0, 0.7), lies in such a wedge.
+def l1_solution(minimum, t=1.0):
+    edge = ball_boundary(1.0, t)
+    d = edge - minimum
+    return edge[np.argmin(np.einsum("ni,ij,nj->n", d, H, d))]
+
+
+print("L1 solution for the minimum at (1, 1):", l1_solution(np.array([1.0, 1.0])).round(3))
+m1, m2 = np.meshgrid(np.linspace(1.05, 3, 40), np.linspace(0, 3, 40))
+minima = np.stack([m1.ravel(), m2.ravel()], axis=1)
+on_corner = np.array([np.abs(l1_solution(m)).min() < 1e-2 for m in minima]).reshape(m1.shape)
+fig, ax = plt.subplots(figsize=(4.5, 4))
+ax.contourf(m1, m2, on_corner, levels=[-0.5, 0.5, 1.5], colors=["C0", "C1"], alpha=0.5)
+ax.plot(*w_star, "k*", ms=12, label="the lecture's minimum")
+ax.plot(1, 1, "kX", ms=9, label="(1, 1)")
+ax.set(xlabel="$w_1$ of the minimum", ylabel="$w_2$ of the minimum")
+ax.set_title("Where L1 (t = 1) gives a zero weight (orange)")
+ax.legend(loc="upper left", fontsize=8)
+plt.show()
+assert np.all(np.abs(l1_solution(np.array([1.0, 1.0]))) > 0.1) and on_corner[0, -1]
+
+# %% [markdown]
+# **Exercise 3** (change λ in the Lq experiment):
+
+
+# %% tags=["hide-cell"]
+# The same descent from the same six starts, for several penalty weights; end points closer
+# than 0.1 count as one minimum (the fixed step leaves a little jitter around the cusp at 0).
+# With a small λ the loss dominates: every start reaches one minimum near w_star. In between,
+# the L0.5 penalty makes several minima (on the w1 axis, at the origin) and the start decides.
+# With a large λ the penalty dominates and every start ends at the origin: all agree again.
+def descend(lam_value, steps=3000):
+    w = starts.astype(float)
+    for _ in range(steps):
+        w = w - 0.002 * (2 * (w - w_star) @ H + lam_value * q * w * (w**2 + eps) ** (q / 2 - 1))
+    return w
+
+
+def count_minima(ends, tol=0.1):
+    found = []
+    for end in ends:
+        if all(np.abs(end - other).max() > tol for other in found):
+            found.append(end)
+    return len(found)
+
+
+lams = (0.05, 0.2, 0.6, 1.2, 2.5, 6.0)
+outcome = {lam_value: count_minima(descend(lam_value)) for lam_value in lams}
+print("λ -> number of different minima reached:", outcome)
+assert outcome[0.05] == outcome[0.2] == 1 and outcome[1.2] >= 2 and outcome[6.0] == 1
+assert np.abs(descend(6.0)).max() < 0.1  # ... all at the origin

@@ -125,10 +125,7 @@ members = {
 P_val, P_test = {}, {}
 for name, model in members.items():
     model.fit(Z_fit, y_fit)
-    P_val[name], P_test[name] = (
-        model.predict_proba(Z_val),
-        model.predict_proba(Z_test),
-    )
+    P_val[name], P_test[name] = (model.predict_proba(Z_val), model.predict_proba(Z_test))
 
 
 def accuracy(P, y):
@@ -174,10 +171,7 @@ def vote_scores(P, y):
 
 
 combined = pd.DataFrame(
-    {
-        "validation": vote_scores(P_val, y_val),
-        "test": vote_scores(P_test, y_test),
-    }
+    {"validation": vote_scores(P_val, y_val), "test": vote_scores(P_test, y_test)}
 )
 pd.concat([scores, combined]).round(4)
 
@@ -346,13 +340,7 @@ for seed in range(3):
 pseudo = pd.DataFrame(rows)
 pseudo["change"] = pseudo["accuracy after"] - pseudo["accuracy before"]
 pseudo_summary = pseudo.groupby("threshold")[
-    [
-        "pseudo-labels added",
-        "wrong pseudo-labels",
-        "accuracy before",
-        "accuracy after",
-        "change",
-    ]
+    ["pseudo-labels added", "wrong pseudo-labels", "accuracy before", "accuracy after", "change"]
 ].mean()
 pseudo_summary.round(4)
 
@@ -370,11 +358,7 @@ ax_w.set_ylabel("wrong pseudo-labels (%)", color="C3")
 ax_w.grid(False)
 for seed, group in pseudo.groupby("labelled set"):
     ax_c.plot(
-        group["threshold"],
-        100 * group["change"],
-        "o-",
-        alpha=0.6,
-        label=f"labelled set {seed}",
+        group["threshold"], 100 * group["change"], "o-", alpha=0.6, label=f"labelled set {seed}"
     )
 ax_c.axhline(0, color="black", lw=0.8)
 ax_c.set(
@@ -463,3 +447,66 @@ assert shift_result["wrong pseudo-labels"] > 0.2
 # 5. Use the *ensemble* as the teacher: pseudo-label the test images with the averaged
 #    probabilities and retrain only logistic regression. Can the student beat its own
 #    supervised version?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 2** (weights in {0, 1, 2} for each member instead of a subset):
+
+
+# %% tags=["hide-cell"]
+# 3^4 - 1 = 80 weightings (all zero is not one). A subset is a weighting with 0s and 1s, so
+# the best weighting is at least as good as the best subset *on the validation bench*; on the
+# test set it may gain a little or lose a little, since 80 candidates fit the bench's noise
+# more than 15 do.
+def weighted_average(P, weights):
+    return sum(w * P[name] for name, w in zip(members, weights)) / sum(weights)
+
+
+weightings = [w for w in itertools.product((0, 1, 2), repeat=len(members)) if any(w)]
+val_accuracy = {w: accuracy(weighted_average(P_val, w), y_val) for w in weightings}
+best_weights = max(val_accuracy, key=val_accuracy.get)
+print(f"{len(weightings)} weightings; best on validation: {dict(zip(members, best_weights))}")
+print(
+    f"validation {val_accuracy[best_weights]:.4f} (best subset {chosen['validation']:.4f}), "
+    f"test {accuracy(weighted_average(P_test, best_weights), y_test):.4f} "
+    f"(best subset {chosen['test']:.4f})"
+)
+assert len(weightings) == 80 and val_accuracy[best_weights] >= chosen["validation"]
+
+# %% [markdown]
+# **Exercise 5** (the averaged ensemble as the teacher of logistic regression):
+
+# %% tags=["hide-cell"]
+# The student learns from the teacher's guesses on the unlabelled test images. It does beat
+# its supervised self, and most with *all* the guesses, wrong ones included: the confident
+# images are the easy ones, which the student already gets right, while the guesses on the
+# hard ones carry the teacher's better boundary (this is knowledge distillation). It stays
+# below its teacher.
+teacher = soft_vote(list(P_test.values()))
+guess = teacher.argmax(axis=1)
+rows = []
+for threshold in (0.0, 0.7, 0.9):
+    confident = teacher.max(axis=1) > threshold
+    student = LogisticRegression(C=0.1, max_iter=2000).fit(
+        np.vstack([Z_fit, Z_test[confident]]), np.concatenate([y_fit, guess[confident]])
+    )
+    rows.append(
+        {
+            "confidence threshold": threshold,
+            "pseudo-labels": int(confident.sum()),
+            "wrong pseudo-labels": (guess[confident] != y_test[confident]).mean(),
+            "student's test accuracy": student.score(Z_test, y_test),
+        }
+    )
+students = pd.DataFrame(rows).set_index("confidence threshold")
+alone = scores.loc["logistic regression", "test"]
+learned = students["student's test accuracy"]
+assert alone < learned[0.0] < accuracy(teacher, y_test) and learned[0.0] > learned[0.9]
+print(
+    f"test accuracy: logistic regression alone {alone:.4f}, teacher {accuracy(teacher, y_test):.4f}"
+)
+students.round(4)

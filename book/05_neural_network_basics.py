@@ -83,10 +83,7 @@ activations = {
     "sigmoid": (sig, sig * (1 - sig)),
     "tanh": (np.tanh(z), 1 - np.tanh(z) ** 2),
     "ReLU": (np.maximum(z, 0), np.where(z > 0, 1.0, 0.0)),
-    "leaky ReLU (0.1)": (
-        np.where(z > 0, z, 0.1 * z),
-        np.where(z > 0, 1.0, 0.1),
-    ),
+    "leaky ReLU (0.1)": (np.where(z > 0, z, 0.1 * z), np.where(z > 0, 1.0, 0.1)),
 }
 fig, axes = plt.subplots(2, 3, figsize=(11, 5.5), sharex=True)
 for ax, (name, (value, slope)) in zip(axes.ravel(), activations.items()):
@@ -142,10 +139,7 @@ def gradient_norm_per_layer(activation, depth=20, width=64, seed=0):
 
 
 numpy_activations = {
-    "sigmoid": (
-        lambda a: 1 / (1 + np.exp(-a)),
-        lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2,
-    ),
+    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), lambda a: np.exp(-a) / (1 + np.exp(-a)) ** 2),
     "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
     "ReLU": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float)),
 }
@@ -171,18 +165,8 @@ plt.show()
 # The hidden units share the bias $b_1$, the outputs share $b_2$.
 
 # %%
-w1, w2, w3, w4 = (
-    0.10,
-    0.15,
-    0.03,
-    0.08,
-)  # input -> hidden: H1 uses w1, w2; H2 uses w3, w4
-w5, w6, w7, w8 = (
-    0.18,
-    0.06,
-    0.11,
-    0.26,
-)  # hidden -> output: Y1 uses w5, w6; Y2 uses w7, w8
+w1, w2, w3, w4 = (0.10, 0.15, 0.03, 0.08)  # input -> hidden: H1 uses w1, w2; H2 uses w3, w4
+w5, w6, w7, w8 = (0.18, 0.06, 0.11, 0.26)  # hidden -> output: Y1 uses w5, w6; Y2 uses w7, w8
 b1, b2 = 0.05, 0.42
 x1, x2 = 0.95, 0.06
 t1, t2 = 0.05, 0.82
@@ -204,14 +188,7 @@ def output_layer(h1, h2):
     net_y2 = w7 * h1 + w8 * h2 + b2
     y1, y2 = sigmoid(net_y1), sigmoid(net_y2)
     e1, e2 = 0.5 * (t1 - y1) ** 2, 0.5 * (t2 - y2) ** 2
-    return {
-        "net Y1": net_y1,
-        "out Y1": y1,
-        "out Y2": y2,
-        "E1": e1,
-        "E2": e2,
-        "E": e1 + e2,
-    }
+    return {"net Y1": net_y1, "out Y1": y1, "out Y2": y2, "E1": e1, "E2": e2, "E": e1 + e2}
 
 
 full = output_layer(out_h1, out_h2)
@@ -284,18 +261,8 @@ def total_error(W_hidden, W_out):
 
 
 g_hidden, g_out = gradients(total_error, [[w1, w2], [w3, w4]], [[w5, w6], [w7, w8]])
-print(
-    "autodiff dE/dw5 =",
-    round(float(g_out[0, 0]), 5),
-    "  by hand:",
-    round(dE_dw5, 5),
-)
-print(
-    "autodiff dE/dw1 =",
-    round(float(g_hidden[0, 0]), 6),
-    "  by hand:",
-    round(dE_dw1, 6),
-)
+print("autodiff dE/dw5 =", round(float(g_out[0, 0]), 5), "  by hand:", round(dE_dw5, 5))
+print("autodiff dE/dw1 =", round(float(g_hidden[0, 0]), 6), "  by hand:", round(dE_dw1, 6))
 
 # %% [markdown]
 # **The update, with the sign right.** Gradient descent moves *against* the gradient:
@@ -357,11 +324,7 @@ for ax, lr in zip(axes, (0.02, 0.2, 0.95)):
     path = np.array(path)
     ax.plot(w_grid, f(w_grid), color="grey")
     ax.plot(path, f(path), "o-", color="C3", ms=4)
-    ax.set(
-        title=f"learning rate {lr}: ends at w = {path[-1]:.2f}",
-        xlabel="w",
-        ylim=(-1, 5),
-    )
+    ax.set(title=f"learning rate {lr}: ends at w = {path[-1]:.2f}", xlabel="w", ylim=(-1, 5))
 axes[0].set_ylabel("f(w)")
 plt.show()
 
@@ -537,3 +500,40 @@ assert np.allclose(keras_huber, huber[::40], atol=1e-6)
 #    deviation. What happens to the ReLU curve, and why is this called an exploding gradient?
 # 5. Replace the softmax table's two classes by three (logits 0, 0 and a varying third). How
 #    does the gradient for the varying logit change?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 1** (dE/dw8 and dE/dw3 by hand):
+
+# %% tags=["hide-cell"]
+# w8 joins H2 to Y2: dE/dw8 = dE/dnet_Y2 * out_H2. w3 joins x1 to H2, and H2 feeds both
+# outputs: dE/dout_H2 = dE/dnet_Y1 * w6 + dE/dnet_Y2 * w8, then through H2's sigmoid to x1.
+dE_dw8 = delta_y2 * out_h2
+dE_dout_h2 = delta_y1 * w6 + delta_y2 * w8
+dE_dw3 = dE_dout_h2 * out_h2 * (1 - out_h2) * x1
+print(f"dE/dw8 by hand {dE_dw8:.6f}, autodiff {float(g_out[1, 1]):.6f}")
+print(f"dE/dw3 by hand {dE_dw3:.6f}, autodiff {float(g_hidden[1, 0]):.6f}")
+assert np.isclose(dE_dw8, g_out[1, 1], rtol=1e-4) and np.isclose(dE_dw3, g_hidden[1, 0], rtol=1e-4)
+
+# %% [markdown]
+# **Exercise 2** (gradient descent on all eight weights, α = 0.5):
+
+# %% tags=["hide-cell"]
+# The error falls at every step; after 100 steps the outputs are much closer to the targets,
+# but not on them: the biases stay fixed and a sigmoid reaches 0.05 only for a large negative
+# input, so the descent slows down as it gets close.
+W_hidden = np.array([[w1, w2], [w3, w4]], dtype="float32")
+W_out = np.array([[w5, w6], [w7, w8]], dtype="float32")
+errors = [float(total_error(W_hidden, W_out))]
+for _ in range(100):
+    g_h, g_o = gradients(total_error, W_hidden, W_out)
+    W_hidden, W_out = W_hidden - 0.5 * g_h, W_out - 0.5 * g_o
+    errors.append(float(total_error(W_hidden, W_out)))
+outputs = sigmoid(W_out @ sigmoid(W_hidden @ np.array([x1, x2]) + b1) + b2)
+print(f"E: {errors[0]:.6f} before, {errors[1]:.6f} after one step, {errors[-1]:.6f} after 100")
+print(f"outputs after 100 steps: {outputs.round(3)} (targets {t1}, {t2})")
+assert np.all(np.diff(errors) < 0) and errors[-1] < errors[0] / 3

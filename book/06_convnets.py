@@ -165,14 +165,7 @@ def hand_counts(side):
     after_conv1 = side - 4  # a 5x5 window without padding loses 4 pixels
     after_conv2 = after_conv1 - 4
     flat = (after_conv2 // 2) ** 2 * 32
-    return [
-        5 * 5 * 1 * 32 + 32,
-        5 * 5 * 32 * 32 + 32,
-        0,
-        0,
-        flat * 128 + 128,
-        128 * 10 + 10,
-    ]
+    return [5 * 5 * 1 * 32 + 32, 5 * 5 * 32 * 32 + 32, 0, 0, flat * 128 + 128, 128 * 10 + 10]
 
 
 model = slides_convnet()
@@ -291,6 +284,7 @@ def small_lenet():
     )
 
 
+# %%
 contenders = {
     "FC64": (lambda: dense_net(64), 2.85),
     "FC256-FC256": (lambda: dense_net(256, 256), 1.83),
@@ -351,11 +345,7 @@ assert min(ours["small LeNet"], ours["slides' convnet"]) < ours["FC64"], error_t
 # %%
 pd.DataFrame(
     [
-        {
-            "layer": layer.name,
-            "weights": str(tuple(w.shape)),
-            "bias": str(tuple(b.shape)),
-        }
+        {"layer": layer.name, "weights": str(tuple(w.shape)), "bias": str(tuple(b.shape))}
         for layer in convnet.layers
         if layer.weights
         for w, b in [layer.get_weights()]
@@ -409,8 +399,7 @@ with tempfile.TemporaryDirectory() as folder:
     convnet.save(model_file)
     restored = keras.models.load_model(model_file)
     same = np.allclose(
-        restored.predict(x_test[:100], verbose=0),
-        convnet.predict(x_test[:100], verbose=0),
+        restored.predict(x_test[:100], verbose=0), convnet.predict(x_test[:100], verbose=0)
     )
     print(f"saved {model_file.stat().st_size / 1e6:.1f} MB; same predictions after loading: {same}")
 
@@ -449,3 +438,61 @@ assert same and stored["first_layer_maps"] == (100, 24, 24, 32)
 #    when does the validation loss start to rise?
 # 5. Build a model that outputs the second convolution's maps and show them for the same digit.
 #    Are they easier or harder to interpret than the first layer's?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 1** (`padding="same"` in both convolutions):
+
+# %% tags=["hide-cell"]
+# With "same" padding a convolution keeps the 28 x 28 size, so pooling gives 14 x 14 x 32 =
+# 6,272 values instead of 10 x 10 x 32 = 3,200. The convolutions keep their parameter counts
+# (a kernel does not depend on the image size); the dense layer grows to 6,272 x 128 + 128.
+padded = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, (5, 5), activation="relu", padding="same"),
+        keras.layers.Conv2D(32, (5, 5), activation="relu", padding="same"),
+        keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
+by_rule = [832, 25_632, 0, 0, 14 * 14 * 32 * 128 + 128, 1290]
+padded_counts = pd.DataFrame(
+    {
+        "output shape": [str(layer.output.shape) for layer in padded.layers],
+        "by the rule": by_rule,
+        "Keras": [layer.count_params() for layer in padded.layers],
+    },
+    index=[layer.name for layer in padded.layers],
+)
+print(padded_counts.to_string())
+assert [layer.count_params() for layer in padded.layers] == by_rule
+
+# %% [markdown]
+# **Exercise 2** (the transposed kernel):
+
+# %% tags=["hide-cell"]
+# The transpose responds where brightness changes from top to bottom: horizontal edges light
+# up, and the vertical ones (the tripod's legs among them) fade.
+horizontal_edges = convolve2d(camera, kernel.T, mode="same", boundary="symm")
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+for ax, (title, response) in zip(
+    axes, [("kernel: vertical edges", vertical_edges), ("transposed: horizontal", horizontal_edges)]
+):
+    limit = 0.5 * np.abs(response).max()
+    ax.imshow(response, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set(title=title, xticks=[], yticks=[])
+plt.show()
+step = np.tile(np.r_[np.zeros(8), np.ones(8)], (16, 1))  # a pure vertical edge
+responses = [np.abs(convolve2d(step, k, mode="valid")).max() for k in (kernel, kernel.T)]
+print(
+    f"largest response to a pure vertical edge: kernel {responses[0]:.1f}, transpose "
+    f"{responses[1]:.1f}"
+)
+assert responses[0] > 1 and responses[1] < 1e-12

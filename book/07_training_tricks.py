@@ -71,6 +71,7 @@ from helpers.devices import configure_acceleration
 from helpers.plots import plot_learning_curves
 from helpers.training import GeometricPatience, gradients
 
+# %%
 acceleration = configure_acceleration()
 N_TRAIN = profile.pick(quick=6000, full=60000)
 fashion = load_fashion_mnist(n_train=N_TRAIN, n_test=2000, seed=0)
@@ -149,18 +150,8 @@ batches.round(3)
 # %%
 histories = {}
 for name, network, optimizer, lr in [
-    (
-        "2 x 256 ReLU, Adam",
-        lambda bn: mlp((256, 256), batch_norm=bn),
-        "adam",
-        1e-3,
-    ),
-    (
-        "10 x 64 sigmoid, SGD",
-        lambda bn: mlp((64,) * 10, "sigmoid", batch_norm=bn),
-        "sgd",
-        0.1,
-    ),
+    ("2 x 256 ReLU, Adam", lambda bn: mlp((256, 256), batch_norm=bn), "adam", 1e-3),
+    ("10 x 64 sigmoid, SGD", lambda bn: mlp((64,) * 10, "sigmoid", batch_norm=bn), "sgd", 0.1),
 ]:
     for bn in (False, True):
         keras.utils.set_random_seed(0)
@@ -178,12 +169,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for ax, name in zip(axes, ["2 x 256 ReLU, Adam", "10 x 64 sigmoid, SGD"]):
     for bn, style in ((False, "o--"), (True, "s-")):
         acc = histories[(name, bn)].history["val_accuracy"]
-        ax.plot(
-            range(1, len(acc) + 1),
-            acc,
-            style,
-            label="with batch norm" if bn else "without",
-        )
+        ax.plot(range(1, len(acc) + 1), acc, style, label="with batch norm" if bn else "without")
     ax.set(title=name, xlabel="epoch", ylabel="test accuracy", ylim=(0, 1))
     ax.legend()
 plt.show()
@@ -235,12 +221,7 @@ sample = np.random.default_rng(0).choice(len(rgb), 3000, replace=False)
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
 for ax, (name, values) in zip(axes, versions.items()):
     ax.scatter(values[sample, 0], values[sample, 1], s=2, c=rgb[sample], alpha=0.6)
-    ax.set(
-        title=name,
-        xlabel="channel 1 (R)",
-        ylabel="channel 2 (G)",
-        aspect="equal",
-    )
+    ax.set(title=name, xlabel="channel 1 (R)", ylabel="channel 2 (G)", aspect="equal")
 plt.show()
 
 # %% [markdown]
@@ -268,9 +249,9 @@ assert (
 #
 # **Geometric patience** (the tutorial's early stopping rule): every time validation loss
 # improves at epoch e, agree to train until epoch 2e; stop when that epoch arrives without a
-# new best, and keep the best weights. It is `helpers.training.GeometricPatience`, a small Keras
-# callback. **Dropout** randomly silences half the units of a layer during training, so that no
-# unit can rely on another.
+# new best, and keep the best weights. It is `helpers.training.GeometricPatience`: Keras'
+# `EarlyStopping`, whose patience is recomputed after every epoch. **Dropout** randomly
+# silences half the units of a layer during training, so that no unit can rely on another.
 
 # %%
 augment = keras.Sequential(
@@ -290,6 +271,8 @@ for ax, image in zip(axes, augmented):
 fig.suptitle(f"Eight augmented copies of one training image ({names[y_train[0]]})")
 plt.show()
 
+# %%
+
 
 def small_convnet(augmentation=None, dropout=0.0):
     layers = [keras.Input((28, 28, 1))]
@@ -308,11 +291,10 @@ def small_convnet(augmentation=None, dropout=0.0):
     return keras.Sequential(layers)
 
 
+# %%
 N_SMALL = profile.pick(quick=600, full=6000)
-x_val, y_val = (
-    x_train[-1000:],
-    y_train[-1000:],
-)  # validation for early stopping
+# The last 1000 training images validate, for early stopping.
+x_val, y_val = x_train[-1000:], y_train[-1000:]
 x_fit, y_fit = x_train[:N_SMALL], y_train[:N_SMALL]
 variants = {
     "plain": {},
@@ -335,7 +317,7 @@ for name, options in variants.items():
     )
     results[name] = {
         "epochs run": len(curves[name].history["loss"]),
-        "best epoch": stopper.best_epoch,
+        "best epoch": stopper.best_epoch + 1,  # Keras counts epochs from 0
         "train accuracy": model.evaluate(x_fit, y_fit, verbose=0)[1],
         "test accuracy": model.evaluate(x_test, y_test, verbose=0)[1],
     }
@@ -475,3 +457,56 @@ assert float(predictions.std(axis=0).max()) < 0.05
 #    clothes? Measure it.
 # 5. Make the constant-predicting network train by fixing only the input scaling; then by
 #    fixing only the learning rate. Which fix is enough?
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 3** (ZCA whitening of the Fashion-MNIST pixels):
+
+# %% tags=["hide-cell"]
+# ZCA removes the correlations between neighbouring pixels, which carry most of an image's
+# variance: what is left are the edges, as after an edge filter. The small epsilon keeps the
+# many tiny eigenvalues (near-constant border pixels) from being blown up into noise.
+pixels = x_train.reshape(len(x_train), -1)
+centred_pixels = pixels - pixels.mean(axis=0)
+values, vectors = np.linalg.eigh(np.cov(centred_pixels, rowvar=False))
+zca = vectors @ np.diag(1 / np.sqrt(values.clip(0) + 1e-2)) @ vectors.T
+whitened = centred_pixels @ zca
+fig, axes = plt.subplots(2, 6, figsize=(11, 4))
+for k in range(6):
+    axes[0, k].imshow(pixels[k].reshape(28, 28), cmap="gray_r")
+    axes[1, k].imshow(whitened[k].reshape(28, 28), cmap="RdBu_r")
+    axes[0, k].set_title(names[y_train[k]], fontsize=8)
+for ax in axes.ravel():
+    ax.set(xticks=[], yticks=[])
+axes[0, 0].set_ylabel("original")
+axes[1, 0].set_ylabel("ZCA whitened")
+plt.show()
+neighbours = [np.corrcoef(v[:, 14 * 28 + 13], v[:, 14 * 28 + 14])[0, 1] for v in (pixels, whitened)]
+print(
+    f"correlation of two neighbouring pixels: {neighbours[0]:.2f} before, {neighbours[1]:.2f} after"
+)
+assert neighbours[0] > 0.5 and abs(neighbours[1]) < neighbours[0] / 2
+
+# %% [markdown]
+# **Exercise 5** (fix only the input scaling, or only the learning rate):
+
+# %% tags=["hide-cell"]
+# Either fix alone lets the network learn: with scaled inputs SGD at 0.1 is fine, and with
+# raw pixels a learning rate 1000 times smaller keeps the first steps from saturating the
+# units. Scaling is the better fix: it helps every optimiser and learning rate.
+fixes = {
+    "scaled inputs, rate 0.1": (x_train, x_test, 0.1),
+    "raw pixels, rate 1e-4": (raw_pixels, x_test * 255, 1e-4),
+}
+fixed_accuracy = {}
+for name, (inputs, test_inputs, rate) in fixes.items():
+    keras.utils.set_random_seed(0)
+    net = compiled(mlp((256, 256)), learning_rate=rate, optimizer="sgd")
+    net.fit(inputs, y_train, epochs=4, batch_size=64, verbose=0)
+    fixed_accuracy[name] = net.evaluate(test_inputs, y_test, verbose=0)[1]
+print({name: round(acc, 3) for name, acc in fixed_accuracy.items()})
+assert min(fixed_accuracy.values()) > 0.6

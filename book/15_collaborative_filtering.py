@@ -215,6 +215,7 @@ def learner(model, weight_decay=None):
     )
 
 
+# %%
 EPOCHS, LR = 5, 5e-3
 keras.utils.set_random_seed(0)
 plain = learner(collab_model())
@@ -269,8 +270,7 @@ plt.show()
 # %%
 keras.utils.set_random_seed(0)
 bias_only = learner(
-    collab_model(n_factors=0, biases=True, y_range=(0, 5.5)),
-    weight_decay=WEIGHT_DECAY,
+    collab_model(n_factors=0, biases=True, y_range=(0, 5.5)), weight_decay=WEIGHT_DECAY
 )
 bias_history = bias_only.fit_one_cycle(EPOCHS, LR, verbose=False)
 
@@ -379,3 +379,47 @@ plt.show()
 # 3. Replace the dot product with a small neural network on the concatenated factors
 #    (fastai's `CollabNN`). Does it beat the dot product?
 # 4. Find the films closest to your favourite film by the cosine similarity of their factors.
+
+# %% [markdown]
+# ## Solutions
+#
+# Two of the exercises, worked. Unfold a cell to read a solution; the book runs them when it
+# is built, so they are checked like every other cell.
+#
+# **Exercise 2** (validate on each user's latest ratings):
+
+# %% tags=["hide-cell"]
+# The latest ratings are harder: tastes drift, and the newest films have few ratings to learn
+# their factors from. A random split lets the model see a user's future to predict the past;
+# a deployed recommender predicts the future only, so the time split tells the truth.
+frame = ratings.assign(when=movies.timestamp)
+newest_first = frame.groupby("user")["when"].rank(method="first", ascending=False)
+per_user = frame.groupby("user")["when"].transform("size")
+latest = (newest_first <= np.maximum(1, np.round(0.2 * per_user))).to_numpy()
+train_time, valid_time = (x_all[~latest], y_all[~latest]), (x_all[latest], y_all[latest])
+keras.utils.set_random_seed(0)
+by_time = Learner(
+    collab_model(biases=True, y_range=(0, 5.5)),
+    train_time,
+    valid_time,
+    loss="mse",
+    optimizer=lambda: keras.optimizers.AdamW(weight_decay=WEIGHT_DECAY),
+    batch_size=256,
+)
+by_time.fit_one_cycle(EPOCHS, LR, verbose=False)
+time_predictions = by_time.model.predict(valid_time[0], batch_size=4096, verbose=0)
+time_rmse = float(np.sqrt(np.mean((time_predictions - valid_time[1]) ** 2)))
+print(f"validation RMSE: random split {rmse(decayed.model):.3f}, latest ratings {time_rmse:.3f}")
+assert time_rmse > rmse(decayed.model)
+
+# %% [markdown]
+# **Exercise 4** (the films closest to a favourite, by cosine similarity of their factors):
+
+# %% tags=["hide-cell"]
+favourite = int(np.argmax(counts))  # the most rated film, as an example
+unit = item_factors / np.linalg.norm(item_factors, axis=1, keepdims=True)
+similarity = unit @ unit[favourite]
+candidates = common[common != favourite]  # films with at least 50 ratings
+nearest = candidates[np.argsort(-similarity[candidates])[:6]]
+print(f"closest to {titles[favourite]}:")
+print(pd.DataFrame({"film": titles[nearest], "cosine": similarity[nearest].round(3)}).to_string())

@@ -5,9 +5,8 @@ Each piece here is small and plain Keras underneath:
 
 - :func:`lr_find`: a loop over ``model.train_on_batch`` with a rising learning rate; the model's
   weights and optimizer state are restored afterwards.
-- :class:`OneCycle`: a callback that sets the learning rate (and the momentum, where the
-  optimizer has one) before every batch: warm-up, then annealing; :func:`one_cycle_schedule`
-  and :func:`plot_one_cycle` show the schedule.
+- :class:`~helpers.schedules.OneCycle` (from :mod:`helpers.schedules`): warm-up, then
+  annealing, of the learning rate and momentum, set before every batch.
 - :func:`discriminative`: an optimizer whose update is scaled per variable, so that earlier
   layer groups learn more slowly (Keras has no per-layer learning rate).
 - :class:`Learner`: a model, its data and its layer groups, with ``freeze``, ``unfreeze``,
@@ -26,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from helpers.devices import import_keras
-from helpers.plots import plot_lr_find, plot_one_cycle
+from helpers.plots import plot_lr_find
+from helpers.schedules import OneCycle, has_rate_schedule
 from helpers.training import EpochTimer
 
 keras = import_keras()
@@ -104,10 +104,7 @@ def lr_find(
             f"need num_steps >= 5 and at least one full batch ({batch_size} "
             f"samples), got num_steps={num_steps} and {len(x)} samples"
         )
-    if isinstance(
-        getattr(_inner(optimizer), "_learning_rate", None),
-        keras.optimizers.schedules.LearningRateSchedule,
-    ):
+    if has_rate_schedule(optimizer):
         raise ValueError(
             "lr_find sets the learning rate itself: compile with a number, e.g. "
             "keras.optimizers.Adam(1e-3), not a schedule"
@@ -149,120 +146,6 @@ def lr_find(
     skip = min(len(curve) // 10, lowest)  # the first steps are mostly noise
     steepest = skip + int(np.argmin(slope[skip : lowest + 1]))
     return LRFinder(lrs, np.array(losses), curve, float(lrs[steepest]), float(lrs[lowest]))
-
-
-# ---------------------------------------------------------------------------- one cycle
-def one_cycle_schedule(
-    total_steps: int,
-    lr_max: float,
-    *,
-    pct_start: float = 0.25,
-    div: float = 25.0,
-    final_div: float = 1e4,
-    moms: tuple[float, float] = (0.95, 0.85),
-) -> tuple[np.ndarray, np.ndarray]:
-    """Learning rate and momentum for each of ``total_steps`` batches.
-
-    The rate rises from ``lr_max / div`` to ``lr_max`` over the first ``pct_start`` of the
-    steps and falls to ``lr_max / (div * final_div)`` over the rest, both along half cosines;
-    the momentum does the opposite, from ``moms[0]`` down to ``moms[1]`` and back up.
-    """
-    if total_steps < 2 or not 0 < pct_start < 1 or lr_max <= 0:
-        raise ValueError(
-            "need total_steps >= 2, 0 < pct_start < 1 and lr_max > 0, got "
-            f"{total_steps}, {pct_start} and {lr_max}"
-        )
-    step = np.arange(total_steps)
-    warm = max(int(round(pct_start * total_steps)), 1)
-    phase = np.where(step < warm, step / warm, (step - warm) / max(total_steps - 1 - warm, 1))
-
-    def cosine(start: np.ndarray | float, end: np.ndarray | float) -> np.ndarray:
-        return end + (start - end) * (1 + np.cos(np.pi * phase)) / 2
-
-    low, end = lr_max / div, lr_max / (div * final_div)
-    lr = np.where(step < warm, cosine(low, lr_max), cosine(lr_max, end))
-    mom = np.where(step < warm, cosine(moms[0], moms[1]), cosine(moms[1], moms[0]))
-    return lr, mom
-
-
-def _inner(optimizer: Any) -> Any:
-    """The optimizer that holds the hyperparameters (under a mixed-precision loss scaler)."""
-    return getattr(optimizer, "inner_optimizer", optimizer)
-
-
-class OneCycle(keras.callbacks.Callback):
-    """Set the learning rate and momentum of every batch along a one-cycle schedule.
-
-    Use with ``model.fit(..., callbacks=[OneCycle(lr_max)])``. The total number of batches
-    is read from ``fit`` (epochs x steps per epoch). Where the optimizer has an Adam-style
-    momentum (``beta_1``: Adam, AdamW, Nadam, ...), it is turned into a variable at the start of
-    training so that it can change between batches; SGD keeps its constant momentum. The
-    rates and momenta actually used are kept in ``lrs`` and ``moms``.
-    """
-
-    def __init__(
-        self,
-        lr_max: float,
-        *,
-        pct_start: float = 0.25,
-        div: float = 25.0,
-        final_div: float = 1e4,
-        moms: tuple[float, float] = (0.95, 0.85),
-    ) -> None:
-        super().__init__()
-        self.lr_max, self.pct_start, self.div, self.final_div = lr_max, pct_start, div, final_div
-        self.cycle_moms = moms
-        self.lrs: list[float] = []
-        self.moms: list[float] = []
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        steps = self.params.get("steps")
-        if not steps:
-            raise ValueError(
-                "OneCycle needs to know the number of batches: pass arrays to "
-                "fit, or steps_per_epoch with a generator"
-            )
-        total = self.params["epochs"] * steps
-        self._lr, self._mom = one_cycle_schedule(
-            total,
-            self.lr_max,
-            pct_start=self.pct_start,
-            div=self.div,
-            final_div=self.final_div,
-            moms=self.cycle_moms,
-        )
-        self._step = 0
-        self.lrs, self.moms = [], []
-        if not self.model.optimizer.built:  # build with the float, as Keras expects
-            self.model.optimizer.build(self.model.trainable_variables)
-        optimizer = _inner(self.model.optimizer)
-        # Adam-style beta_1 can be cycled; SGD tests its momentum with a Python `if` inside
-        # the step, so it must stay a constant.
-        self._momentum = "beta_1" if hasattr(optimizer, "beta_1") else None
-        if self._momentum and not isinstance(getattr(optimizer, self._momentum), keras.Variable):
-            # A float hyperparameter is a constant in the compiled step: make it a variable
-            # (tracked by the optimizer) and rebuild the step so that it is read every batch.
-            value = float(getattr(optimizer, self._momentum))
-            setattr(
-                optimizer,
-                self._momentum,
-                keras.Variable(value, dtype="float32", trainable=False, name=self._momentum),
-            )
-            self.model.make_train_function(force=True)
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        step = min(self._step, len(self._lr) - 1)
-        optimizer = _inner(self.model.optimizer)
-        optimizer.learning_rate = float(self._lr[step])
-        self.lrs.append(float(self._lr[step]))
-        if self._momentum:
-            getattr(optimizer, self._momentum).assign(float(self._mom[step]))
-            self.moms.append(float(self._mom[step]))
-        self._step += 1
-
-    def plot(self, axes=None):
-        """The schedule that was applied, batch by batch."""
-        return plot_one_cycle(self.lrs, self.moms or None, axes=axes)
 
 
 # ------------------------------------------------------------ discriminative learning rates

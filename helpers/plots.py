@@ -171,18 +171,17 @@ def plot_lr_find(lrs, smoothed, steepest: float, minimum: float, *, ax=None):
     return ax
 
 
-def plot_one_cycle(lrs: Sequence[float], moms: Sequence[float] | None = None, *, axes=None):
-    """Plot a learning-rate (and momentum) schedule against the batch number."""
+def plot_schedule(history: dict[str, Sequence[float]], *, title: str = "", axes=None):
+    """Hyperparameter schedules against the batch number, one panel each (name -> values)."""
     import matplotlib.pyplot as plt
 
-    n = 1 if moms is None else 2
-    axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3))[1]
-    axes = np.atleast_1d(axes)
-    axes[0].plot(lrs)
-    axes[0].set(xlabel="batch", ylabel="learning rate", title="One cycle: learning rate")
-    if moms is not None:
-        axes[1].plot(moms, color="C1")
-        axes[1].set(xlabel="batch", ylabel="momentum (Adam's beta_1)", title="One cycle: momentum")
+    n = len(history)
+    axes = axes if axes is not None else plt.subplots(1, n, figsize=(5 * n, 3), squeeze=False)[1]
+    axes = np.ravel(axes)
+    for i, (ax, (name, values)) in enumerate(zip(axes, history.items())):
+        ax.plot(values, color=f"C{i}")
+        label = name.replace("_", " ")
+        ax.set(xlabel="batch", ylabel=label, title=f"{title}: {label}" if title else label)
     return axes
 
 

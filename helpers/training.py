@@ -152,19 +152,21 @@ def gradients(fn, *args: Any) -> list[np.ndarray]:
     raise NotImplementedError(f"gradients() does not support the {backend!r} backend")
 
 
-class GeometricPatience(keras.callbacks.Callback):
+class GeometricPatience(keras.callbacks.EarlyStopping):
     """Early stopping whose patience grows with the best epoch so far ("geometric patience").
 
-    Each time the monitored value improves at epoch e (counted from 1), training is allowed to
-    run until epoch ``factor * e`` at least; it stops when it reaches that epoch without a new
-    best. Early improvements thus buy little time, late ones a lot, which suits learning curves
-    that flatten slowly. With ``restore_best_weights`` the model ends with its best weights.
+    When the monitored value is best at epoch b (counted from 1), training runs on until epoch
+    ``factor * b`` at least and stops there if nothing better has come. Early improvements
+    thus buy little time, late ones a lot, which suits learning curves that flatten slowly.
+    Everything else is Keras' ``EarlyStopping``: the best value and epoch (``best``,
+    ``best_epoch``, counted from 0), ``stopped_epoch``, and ``restore_best_weights``, which
+    ends training with the weights of the best epoch.
 
     Args:
         monitor: the logged quantity to watch, e.g. ``"val_loss"`` or ``"val_accuracy"``.
         factor: how far beyond the best epoch to wait (the tutorial suggests 2).
         min_epochs: never stop before this many epochs.
-        mode: ``"min"`` or ``"max"``; by default ``"max"`` for accuracies, else ``"min"``.
+        mode: ``"min"``, ``"max"``, or ``"auto"`` (Keras' guess from the name).
         restore_best_weights: put back the weights of the best epoch when training ends.
     """
 
@@ -173,43 +175,28 @@ class GeometricPatience(keras.callbacks.Callback):
         monitor: str = "val_loss",
         factor: float = 2.0,
         min_epochs: int = 5,
-        mode: str | None = None,
+        mode: str = "auto",
         restore_best_weights: bool = True,
     ) -> None:
-        super().__init__()
         if factor < 1:
             raise ValueError(f"factor must be at least 1, not {factor}")
-        self.monitor, self.factor, self.min_epochs = monitor, factor, min_epochs
-        self.mode = mode or ("max" if "acc" in monitor else "min")
-        if self.mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
-        self.restore_best_weights = restore_best_weights
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', not {mode!r}")
+        super().__init__(monitor, mode=mode, restore_best_weights=restore_best_weights)
+        self.factor, self.min_epochs = factor, min_epochs
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.best = np.inf if self.mode == "min" else -np.inf
-        self.best_epoch = 0
-        self.patience = self.min_epochs
-        self.stopped_epoch: int | None = None
-        self._best_weights = None
+        super().on_train_begin(logs)
+        self.stop_epoch = self.min_epochs  # the epoch (from 1) that training runs to at least
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        if self.monitor not in logs:
+        if self.monitor not in logs:  # EarlyStopping would only warn, and never stop
             raise KeyError(
                 f"GeometricPatience monitors {self.monitor!r}, which is not logged; "
                 f"logged: {', '.join(logs)} (pass validation data for val_ metrics)"
             )
-        value = float(logs[self.monitor])
-        improved = value < self.best if self.mode == "min" else value > self.best
-        if improved:
-            self.best, self.best_epoch = value, epoch + 1
-            self.patience = max(self.patience, int(np.ceil(self.factor * (epoch + 1))))
-            if self.restore_best_weights:
-                self._best_weights = self.model.get_weights()
-        if epoch + 1 >= self.patience:
-            self.model.stop_training = True
-            self.stopped_epoch = epoch + 1
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        if self.restore_best_weights and self._best_weights is not None:
-            self.model.set_weights(self._best_weights)
+        super().on_epoch_end(epoch, logs)
+        # EarlyStopping stops once `patience` epochs have passed without a new best.
+        self.stop_epoch = max(self.min_epochs, int(np.ceil(self.factor * (self.best_epoch + 1))))
+        self.patience = self.stop_epoch - (self.best_epoch + 1)

@@ -108,3 +108,28 @@ def test_lectures_refer_to_each_other_by_link(path: Path):
                     if c.cell_type == "markdown")  # fmt: skip
     bare = re.findall(r"\b(?:see|in|from) lectures? \d+\b(?!\]\()", prose, re.IGNORECASE)
     assert not bare, f"write these as links to the lecture's notebook: {bare}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_at_least_two_exercises_have_worked_solutions(path: Path):
+    """After a "## Solutions" heading: a label per solution, then a code cell that the site
+    folds away (tag hide-cell) and the build and nbval execute."""
+    cells = nbformat.read(path, as_version=4).cells
+    start = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "markdown" and re.search(r"^## Solutions$", c.source, re.M)
+    ]
+    assert start, f"{path.name}: add a '## Solutions' section after the exercises"
+    after = cells[start[0] :]
+    hidden = [
+        c for c in after if c.cell_type == "code" and "hide-cell" in c.metadata.get("tags", [])
+    ]
+    assert len(hidden) >= 2, f"{path.name}: give at least two exercises a hide-cell solution"
+    labels = re.findall(r"\*\*Exercise (\d+)\*\*", "".join(c.source for c in after))
+    assert len(labels) == len(hidden), f"{path.name}: label every solution (**Exercise N**)"
+    listed = "".join(c.source for c in cells[: start[0]] if "## Exercises" in c.source)
+    for number in labels:
+        assert re.search(rf"^{number}\. ", listed, re.M), (
+            f"{path.name}: the solution to exercise {number} has no exercise {number} above"
+        )

@@ -21,6 +21,7 @@ LAYERS = {
     "profiles": 1,
     "datasets": 1,
     "training": 1,
+    "schedules": 1,
     "interpret": 1,
     "learner": 2,
     "constructed": 2,
@@ -47,6 +48,14 @@ def imports_of(module: str) -> list[tuple[str, list[str]]]:
 
 def test_every_module_has_a_layer():
     assert sorted(LAYERS) == MODULES, "place the new module in LAYERS (tests/test_package.py)"
+
+
+@pytest.mark.parametrize("module", [*MODULES, "__init__"])
+def test_every_module_has_its_test_file(module):
+    name = "init" if module == "__init__" else module
+    assert (PACKAGE.parent / "tests" / f"test_{name}.py").is_file(), (
+        f"tests of helpers/{module}.py go in tests/test_{name}.py (one file per module)"
+    )
 
 
 @pytest.mark.parametrize("module", MODULES)

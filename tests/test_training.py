@@ -1,4 +1,4 @@
-"""helpers.training and the acceleration switches, on tiny Keras models."""
+"""helpers.training: epoch timing, live curves, gradients and geometric patience."""
 
 from __future__ import annotations
 
@@ -6,28 +6,10 @@ import time
 
 import numpy as np
 import pytest
-
-from helpers import devices, plots
+from tiny import tiny_fit
 
 training = pytest.importorskip("helpers.training")
 keras = training.keras
-
-
-def tiny_fit(epochs=3, callbacks=()):
-    keras.utils.set_random_seed(0)
-    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
-    y = (x[:, 0] > 0).astype("float32")
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
-    return model.fit(
-        x,
-        y,
-        validation_split=0.25,
-        epochs=epochs,
-        batch_size=16,
-        verbose=0,
-        callbacks=list(callbacks),
-    )
 
 
 class SlowBatches(keras.callbacks.Callback):
@@ -50,22 +32,6 @@ def test_epoch_timer_measures_every_epoch(capsys):
     assert capsys.readouterr().out.startswith("3 epochs in ")
 
 
-def test_learning_curves_from_history_and_dict():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    history = tiny_fit(epochs=2)
-    axes = plots.plot_learning_curves(history)
-    assert sorted(ax.get_ylabel() for ax in axes) == ["accuracy", "loss"]
-    assert len(axes[0].lines) == 2  # training and validation
-    axes = plots.plot_learning_curves({"loss": [1.0, 0.5]}, ["loss"])
-    assert len(axes[0].lines) == 1
-    with pytest.raises(KeyError, match="no 'auc' in the history; it has loss"):
-        plots.plot_learning_curves({"loss": [1.0]}, ["auc"])
-    with pytest.raises(TypeError, match="expected a keras History"):
-        plots.plot_learning_curves([1, 2, 3])
-
-
 def test_live_curves_update_one_display(monkeypatch):
     import IPython.display
     import matplotlib
@@ -86,25 +52,6 @@ def test_live_curves_update_one_display(monkeypatch):
     tiny_fit(epochs=3, callbacks=[live])
     assert calls == {"display": 1, "update": 3}  # 3 epochs + the final draw, one display
     assert len(live.logs["loss"]) == 3 and "val_accuracy" in live.logs
-
-
-def test_acceleration_is_off_on_cpu_and_switchable(monkeypatch):
-    if devices.backend_gpus(keras):
-        pytest.skip("this test describes the CPU defaults")
-    monkeypatch.delenv("HELPERS_MIXED_PRECISION", raising=False)
-    monkeypatch.delenv("HELPERS_XLA", raising=False)
-    acc = devices.configure_acceleration()
-    assert (acc.mixed_precision, acc.xla) == (False, False)
-    assert keras.mixed_precision.global_policy().name == "float32"
-    try:
-        forced = devices.configure_acceleration(mixed_precision=True, xla=True)
-        assert keras.mixed_precision.global_policy().name == "mixed_float16"
-        assert forced.compile_kwargs() == {"jit_compile": True}
-    finally:
-        devices.configure_acceleration(mixed_precision=False, xla=False)
-    monkeypatch.setenv("HELPERS_XLA", "maybe")
-    with pytest.raises(ValueError, match="HELPERS_XLA='maybe': use 1 or 0"):
-        devices.configure_acceleration()
 
 
 def test_gradients_match_the_analytic_derivative():
@@ -144,19 +91,32 @@ def test_geometric_patience_waits_twice_the_best_epoch():
         epochs_run += 1
         if stopper.model.stop_training:
             break
-    assert stopper.best_epoch == 5 and stopper.patience == 10 and epochs_run == 10
+    # Best at the fifth epoch (index 4): training runs to epoch 10 and stops there.
+    assert stopper.best_epoch == 4 and stopper.stop_epoch == 10 and epochs_run == 10
     stopper.on_train_end()
-    assert stopper.model.weights == 4  # the weights seen at the best epoch (index 4)
+    assert stopper.model.weights == 4  # the weights seen at the best epoch
+
+
+def test_geometric_patience_never_stops_before_min_epochs():
+    stopper = training.GeometricPatience(monitor="val_loss", factor=2, min_epochs=6)
+    stopper.set_model(_StubModel())
+    stopper.on_train_begin()
+    for epoch, loss in enumerate([1.0, 2, 3, 4, 5, 6, 7]):
+        stopper.on_epoch_end(epoch, {"val_loss": loss})
+        if stopper.model.stop_training:
+            break
+    assert epoch + 1 == 6  # best at epoch 1 would allow 2, but min_epochs is 6
 
 
 def test_geometric_patience_in_fit_and_bad_monitor():
     stopper = training.GeometricPatience(monitor="val_accuracy", min_epochs=2)
-    assert stopper.mode == "max"
     history = tiny_fit(epochs=4, callbacks=[stopper])
-    scores = history.history["val_accuracy"]
-    assert stopper.best_epoch == int(np.argmax(scores)) + 1  # the first epoch with the best score
+    scores = history.history["val_accuracy"]  # "auto" mode: higher is better for accuracy
+    assert stopper.best_epoch == int(np.argmax(scores))  # the first epoch with the best score
     assert stopper.best == pytest.approx(max(scores))
     with pytest.raises(KeyError, match="'val_auc', which is not logged"):
         tiny_fit(epochs=1, callbacks=[training.GeometricPatience(monitor="val_auc")])
     with pytest.raises(ValueError, match="factor must be at least 1"):
         training.GeometricPatience(factor=0.5)
+    with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'"):
+        training.GeometricPatience(mode="minimum")

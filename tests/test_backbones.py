@@ -1,0 +1,147 @@
+"""helpers.backbones: the bodies, their groups, and the pretrained cache (on a tiny stand-in)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras")
+
+
+def test_fashion_body_takes_any_size_and_has_three_groups():
+    from helpers import backbones
+
+    body = backbones.fashion_body()
+    assert body(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
+    assert body(np.zeros((1, 56, 56, 1), "float32")).shape == (1, 14, 14, 64)
+    groups = backbones.fashion_groups(body)
+    copy = backbones.Backbone(body, groups, "fashion-mnist", "").copy()
+    assert copy.model is not body and copy.groups[0][0] is not groups[0][0]
+    assert [[x.name for x in g] for g in copy.groups] == [[x.name for x in g] for g in groups]
+    convs = [layer for g in groups for layer in g if "conv" in layer.name]
+    assert len(groups) == 3 and len(convs) == 6
+
+
+def test_imagenet_backbone_architecture_and_groups():
+    from helpers import backbones
+
+    b = backbones._imagenet_backbone(1, weights=None)
+    assert b.model(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 3, 3, 1280)
+    sizes = [len(g) for g in b.groups]
+    assert len(sizes) == 3 and min(sizes) > 10
+    assert b.groups[0][1].name == "Conv1" and b.groups[2][-1].name == "out_relu"
+
+
+def test_load_backbone_errors(monkeypatch):
+    from helpers import backbones
+    from helpers.fetch import DataUnavailableError
+
+    with pytest.raises(ValueError, match="unknown backbone source"):
+        backbones.load_backbone("resnet")
+    with pytest.raises(ValueError, match="channels"):
+        backbones.load_backbone("fashion-mnist", channels=2)
+    monkeypatch.setenv("HELPERS_OFFLINE", "1")
+    with pytest.raises(DataUnavailableError, match="load_backbone\\('fashion-mnist'\\)"):
+        backbones.load_backbone("imagenet")
+
+
+def _tiny_fashion(monkeypatch):
+    """A tiny random stand-in for Fashion-MNIST, so that pretraining takes a second."""
+    from helpers import datasets
+
+    rng = np.random.default_rng(0)
+    tiny = datasets.Dataset(
+        "tiny",
+        {
+            "x_train": rng.integers(0, 255, (64, 28, 28), np.uint8),
+            "y_train": rng.integers(0, 10, 64),
+            "x_test": rng.integers(0, 255, (32, 28, 28), np.uint8),
+            "y_test": rng.integers(0, 10, 32),
+        },
+        "test",
+        "synthetic",
+    )
+    monkeypatch.setattr(datasets, "load_fashion_mnist", lambda: tiny)
+
+
+BODY_FILES = ["fashion_mnist_convnet_v1.weights.h5", "fashion_mnist_convnet_v1.weights.h5.json"]
+
+
+def test_fashion_backbone_is_pretrained_once_cached_and_verified(
+    monkeypatch, private_cache, capsys
+):
+    """Pretraining (on a tiny stand-in here, for speed) writes weights and a record; the
+    next load reuses them; a tampered file is noticed and replaced."""
+    from helpers import backbones
+    from helpers.fetch import sha256sum
+
+    _tiny_fashion(monkeypatch)
+    first = backbones.load_backbone("auto")
+    out = capsys.readouterr().out
+    assert "ImageNet weights unavailable (HELPERS_OFFLINE is set)" in out
+    assert "pretraining the Fashion-MNIST body" in out and first.source == "fashion-mnist"
+    assert "Epoch 2/2" in out  # progress, one line per epoch
+    folder = private_cache / "backbones"
+    assert sorted(p.name for p in folder.iterdir()) == BODY_FILES
+    record = json.loads((folder / BODY_FILES[1]).read_text())
+    assert record["epochs"] == 2 and record["sha256"] == sha256sum(folder / BODY_FILES[0])
+    # The accuracy was measured on the 32 test images: a whole number of them.
+    assert record["test_accuracy"] * 32 == pytest.approx(
+        round(record["test_accuracy"] * 32), abs=0.01
+    )
+    second = backbones.load_backbone("fashion-mnist")
+    assert "pretraining" not in capsys.readouterr().out
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with open(folder / "fashion_mnist_convnet_v1.weights.h5", "ab") as f:
+        f.write(b"tampered")
+    backbones.load_backbone("fashion-mnist")
+    assert "does not match its record; pretraining it again" in capsys.readouterr().out
+
+
+def test_backbone_record_without_a_key_is_pretrained_again(monkeypatch, private_cache, capsys):
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    backbones.load_backbone("fashion-mnist")
+    record = private_cache / "backbones" / BODY_FILES[1]
+    meta = json.loads(record.read_text())
+    del meta["epochs"]
+    record.write_text(json.dumps(meta))
+    capsys.readouterr()
+    backbone = backbones.load_backbone("fashion-mnist")
+    assert "lacks epochs; pretraining it again" in capsys.readouterr().out
+    assert "epochs" in json.loads(record.read_text()) and "2 epochs" in backbone.note
+
+
+def test_read_only_cache_keeps_the_pretrained_body_in_memory(
+    monkeypatch, private_cache, capsys, make_read_only
+):
+    """Pretraining with a cache it cannot write to: said first, then trained, kept usable."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    make_read_only(private_cache)
+    backbone = backbones.load_backbone("fashion-mnist")
+    out = capsys.readouterr().out
+    assert out.index("is not writable") < out.index("pretraining the Fashion-MNIST body")
+    assert "set HELPERS_DATA to a writable folder to keep it" in out
+    assert "kept in memory only" in backbone.note and list(private_cache.iterdir()) == []
+    assert backbone.model(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
+
+
+def test_make_data_refuses_a_read_only_cache_before_training(
+    monkeypatch, private_cache, capsys, make_read_only
+):
+    from helpers import backbones
+    from helpers.fetch import CacheFolderError
+
+    _tiny_fashion(monkeypatch)
+    make_read_only(private_cache)
+    with pytest.raises(
+        CacheFolderError, match=r"backbones is not writable \(.*\); set HELPERS_DATA"
+    ):
+        backbones.ensure_fashion_body()
+    assert "pretraining" not in capsys.readouterr().out

@@ -1,0 +1,82 @@
+"""helpers.constructed: the sets built from real ones (mosaics, locations) and the scenes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import constructed, datasets
+from helpers.fetch import DataUnavailableError
+
+needs_fashion = pytest.mark.skipif(
+    not datasets.FASHION_DEBIAN.is_dir(),
+    reason="Fashion-MNIST offline copy missing: apt-get install dataset-fashion-mnist",
+)
+
+
+@needs_fashion
+def test_mosaic_labels_are_the_classes_of_their_tiles():
+    fashion = datasets.load_fashion_mnist()
+    lookup = {item.tobytes(): label for item, label in zip(fashion.x_test, fashion.y_test)}
+    ds = constructed.make_fashion_mosaics(n_train=10, n_test=50, seed=3)
+    assert ds.kind == "constructed" and ds.x_test.shape == (50, 56, 56)
+    for image, labels in zip(ds.x_test, ds.y_test):
+        tiles = [image[r : r + 28, c : c + 28] for r in (0, 28) for c in (0, 28)]
+        present = {lookup[t.tobytes()] for t in tiles if t.any()}  # test tiles: test items
+        assert present == set(np.flatnonzero(labels))
+
+
+@needs_fashion
+def test_location_targets_are_the_item_centres():
+    ds = constructed.make_fashion_locations(n_train=10, n_test=20, canvas=48)
+    for image, (row, col) in zip(ds.x_test, ds.y_test):
+        top, left = int(row - 13.5), int(col - 13.5)
+        inside = image[top : top + 28, left : left + 28]
+        assert image.sum() == inside.astype(int).sum()  # nothing outside the item's box
+
+
+@needs_fashion
+def test_location_clips_keep_one_item_and_move_a_little():
+    ds = constructed.make_fashion_locations(n_train=23, n_test=5, canvas=48, frames_per_item=5)
+    assert ds.g_train.tolist() == np.repeat(np.arange(5), 5)[:23].tolist()
+    assert np.all((ds.y_train >= 13.5) & (ds.y_train <= 48 - 14.5))
+    for clip in range(5):
+        frames = ds.g_train == clip
+        assert len(set(ds.c_train[frames])) == 1
+        assert np.abs(np.diff(ds.y_train[frames], axis=0)).max() <= 2
+    with pytest.raises(ValueError, match="frames_per_item"):
+        constructed.make_fashion_locations(n_train=5, n_test=5, frames_per_item=0)
+
+
+def test_synthetic_scenes_are_named_and_shaped(capsys):
+    ds = constructed.load_acoustic_scenes(n_per_class=5, n_locations=3)
+    assert "SYNTHETIC" in capsys.readouterr().out and ds.kind == "synthetic"
+    assert ds.X.shape == (30, 40, 501) and ds.X.dtype == np.float32
+    assert np.bincount(ds.y).tolist() == [5] * 6 and set(ds.groups) <= {0, 1, 2}
+
+
+def test_scene_folder_checks_shapes_and_refuses_pickles(tmp_path):
+    np.save(tmp_path / "X_train.npy", np.zeros((2, 40, 500), np.float32))
+    (tmp_path / "y_train.csv").write_text("scene_label\nbeach\npark\n")
+    with pytest.raises(ValueError, match=r"expected \(n, 40, 501\)"):
+        constructed.load_acoustic_scenes(path=tmp_path)
+    np.save(tmp_path / "X_train.npy", np.array([{"a": 1}, None], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        constructed.load_acoustic_scenes(path=tmp_path)
+    np.save(tmp_path / "X_train.npy", np.zeros((2, 40, 501), np.float32))
+    ds = constructed.load_acoustic_scenes(path=tmp_path)
+    assert ds.kind == "full" and ds.class_names == ["beach", "park"]
+    with pytest.raises(DataUnavailableError, match="has no X_train.npy"):
+        constructed.load_acoustic_scenes(path=tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("bad", [{"n_train": 0}, {"grid": -1}, {"p_empty": 1.0}])
+def test_bad_arguments_are_clear(bad):
+    with pytest.raises(ValueError, match="must be"):
+        constructed.make_fashion_mosaics(**bad)
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_counts_are_not_booleans(bad):
+    with pytest.raises(ValueError, match="must be a whole number"):
+        constructed.make_fashion_mosaics(n_train=bad)

@@ -1,0 +1,30 @@
+"""helpers.interpret: confusion counts, top losses and their figures."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+
+from helpers.interpret import Interpretation
+
+matplotlib.use("Agg")
+
+
+def test_interpretation_counts_and_losses():
+    probs = np.array(
+        [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4]]
+    )
+    targets = np.array([0, 0, 2, 2, 2])
+    interp = Interpretation(probs, targets, images=np.zeros((5, 4, 4)), class_names=["a", "b", "c"])
+    np.testing.assert_array_equal(interp.confusion_matrix(), [[1, 1, 0], [0, 0, 0], [0, 2, 1]])
+    assert interp.most_confused() == [("c", "b", 2), ("a", "b", 1)]
+    assert interp.most_confused(min_count=2) == [("c", "b", 2)]
+    losses, order = interp.top_losses(2)
+    assert list(order) == [2, 1] and losses[0] == pytest.approx(-np.log(0.1))
+    assert len(interp.plot_top_losses(4, ncols=2).axes) == 4
+    assert interp.plot_confusion_matrix().get_title() == "Confusion matrix"
+    with pytest.raises(ValueError, match="softmax"):
+        Interpretation(np.ones((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="class indices"):
+        Interpretation(probs, targets + 1)
