@@ -143,6 +143,7 @@ def make_fashion_locations(
 
 # --------------------------------------------------------------------------- acoustic scenes
 SCENES = ["street", "beach", "park", "metro", "office", "cafe"]
+EVENTS = ["car", "wave", "bird", "whine", "click", "clink"]  # one per scene, in that order
 N_MELS, N_FRAMES = 40, 501
 
 
@@ -150,7 +151,7 @@ def load_acoustic_scenes(
     n_per_class: int = 100,
     *,
     path: str | os.PathLike | None = None,
-    n_locations: int = 10,
+    places_per_class: int = 8,
     seed: int = 0,
 ) -> Dataset:
     """Log-mel spectrogram sequences, 40 mel bands x 501 frames, one acoustic scene each.
@@ -159,45 +160,57 @@ def load_acoustic_scenes(
     501) and ``y_train.csv`` (a ``scene_label`` column, and optionally a location or block
     column named ``location`` or ``block`` for group-aware cross-validation).
 
-    Without it: a SYNTHETIC stand-in (no real acoustic-scene audio ships offline). Six scene
-    classes differ the way real scenes do: in noise colour (stationary spectrum), tonal events
-    (bird chirps that sweep upwards, a metro's hum and its departure whine), transients
-    (keyboard clicks, cutlery) and temporal structure (the regular surge of waves versus the
-    irregular passing of cars, which have the same average spectrum). Each recording also
-    carries the signature of one of ``n_locations`` places (a hum line and a room colouring),
-    so that cross-validation must keep locations together. Values are in dB, like
-    ``librosa.power_to_db`` output.
+    Without it: a SYNTHETIC stand-in (no real acoustic-scene audio ships offline), built so
+    that the lecture's points can be made on it:
+
+    - Order matters. Street and beach have the same noise colour and the same number and size
+      of loud passages; a car's sound swells slowly and stops quickly, a wave breaks suddenly
+      and ebbs slowly. Each is the other reversed in time, so statistics of the frames that
+      ignore their order (mean, spread, histogram per band) cannot tell them apart. The other
+      four scenes differ in their spectrum too: bird chirps that sweep upwards (park), a hum
+      and a rising whine (metro), clicks (office), babble and clinks (cafe).
+    - Places are nested in scenes, as in real recordings: each of ``places_per_class`` places
+      per scene adds its signature (a hum line and a room colouring), so a split that puts
+      recordings of one place on both sides leaks.
+    - Frame labels: ``events`` (n, 501, 6) says in which frames each event sounds (the
+      scene's own event; see ``event_names``), for an event roll.
+
+    Values are in dB, like ``librosa.power_to_db`` output.
 
     Returns:
-        Dataset with ``X`` (n, 40, 501) float32, ``y`` (class index), ``groups`` (location)
-        and ``class_names``.
+        Dataset with ``X`` (n, 40, 501) float32, ``y`` (scene index), ``groups`` (place),
+        ``events`` (n, 501, 6) uint8 for the synthetic set, ``class_names``, ``event_names``.
     """
     if path is not None:
         return _load_scene_folder(Path(path).expanduser())
     n_per_class = _check_count("n_per_class", n_per_class)
-    n_locations = _check_count("n_locations", n_locations)
+    places_per_class = _check_count("places_per_class", places_per_class)
     rng = np.random.default_rng(seed)
     mel = np.linspace(0, 1, N_MELS)[:, None]  # 0 = lowest band, 1 = highest
     t = np.arange(N_FRAMES)[None, :]
+    n_places = places_per_class * len(SCENES)
     # A place: a hum line at one band, and a tilt of the whole spectrum (the room).
-    loc_hum = rng.integers(2, 12, size=n_locations)
-    loc_tilt = rng.normal(0, 3, size=n_locations)
-    X = np.empty((n_per_class * len(SCENES), N_MELS, N_FRAMES), np.float32)
+    place_hum = rng.integers(2, 12, size=n_places)
+    place_tilt = rng.normal(0, 3, size=n_places)
     y = np.repeat(np.arange(len(SCENES)), n_per_class)
-    groups = rng.integers(0, n_locations, size=len(y))
-    for k, (label, loc) in enumerate(zip(y, groups)):
-        X[k] = _scene(SCENES[label], rng, mel, t) + _place(loc_hum[loc], loc_tilt[loc], mel)
+    groups = y * places_per_class + rng.integers(0, places_per_class, size=len(y))
+    X = np.empty((len(y), N_MELS, N_FRAMES), np.float32)
+    events = np.zeros((len(y), N_FRAMES, len(EVENTS)), np.uint8)
+    for k, (label, place) in enumerate(zip(y, groups)):
+        spectrogram, active = _scene(SCENES[label], rng, mel, t)
+        X[k] = spectrogram + _place(place_hum[place], place_tilt[place], mel)
+        events[k, :, label] = active
     note = (
-        f"{len(SCENES)} classes x {n_per_class} recordings from {n_locations} places, "
-        f"seed {seed}; pass path= for the real competition data"
+        f"{len(SCENES)} classes x {n_per_class} recordings from {n_places} places "
+        f"({places_per_class} per class), seed {seed}; pass path= for the real competition data"
     )
     return Dataset(
         "Acoustic scenes",
-        {"X": X, "y": y, "groups": groups},
+        {"X": X, "y": y, "groups": groups, "events": events},
         "helpers.constructed's generator",
         "synthetic",
         note,
-        {"class_names": SCENES},
+        {"class_names": SCENES, "event_names": EVENTS},
     ).announce()
 
 
@@ -212,51 +225,68 @@ def _colour(slope: float, level: float, mel: np.ndarray) -> np.ndarray:
     return level + slope * mel
 
 
-def _scene(name: str, rng: np.random.Generator, mel: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """One recording's log-mel spectrogram in dB (before the place's signature)."""
+def _passages(rng: np.random.Generator, reverse: bool) -> np.ndarray:
+    """Loudness (dB) over time: 8-13 passages that swell for 90 % of their length and stop in
+    the last 10 % (``reverse``: start suddenly, fade slowly), at random, non-overlapping
+    times."""
+    lengths = rng.integers(15, 31, size=rng.integers(8, 14))
+    gaps = rng.dirichlet(np.ones(len(lengths) + 1)) * (N_FRAMES - lengths.sum())
+    envelope = np.zeros(N_FRAMES)
+    start = gaps[0]
+    for length, gap in zip(lengths, gaps[1:]):
+        rise = int(0.9 * length)
+        shape = np.concatenate([np.linspace(0, 1, rise), np.linspace(1, 0, length - rise)])
+        shape = 12 * (shape[::-1] if reverse else shape)
+        envelope[int(start) : int(start) + length] = shape
+        start += length + gap
+    return envelope
+
+
+def _scene(
+    name: str, rng: np.random.Generator, mel: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One recording's log-mel spectrogram in dB (before the place's signature), and the
+    frames in which its scene's event sounds."""
     level = rng.normal(0, 2)  # recordings differ in gain
     frames = N_FRAMES
     noise = rng.normal(0, 2.0, size=(N_MELS, frames))  # frame-to-frame texture
+    active = np.zeros(frames, np.uint8)
     if name in ("street", "beach"):
-        # Same broadband colour; cars pass at random times, waves surge regularly.
-        base = _colour(-22, -20 + level, mel)
-        if name == "street":
-            envelope = np.zeros(frames)
-            for centre in rng.uniform(0, frames, size=rng.integers(3, 7)):
-                width = rng.uniform(15, 40)
-                envelope += 12 * np.exp(-0.5 * ((t[0] - centre) / width) ** 2)
-        else:
-            period = rng.uniform(90, 130)
-            phase = rng.uniform(0, 2 * np.pi)
-            envelope = 6 * (1 + np.sin(2 * np.pi * t[0] / period + phase))
-        envelope = envelope - envelope.mean() + 6  # equal mean loudness for both classes
-        return base + envelope[None, :] + noise
+        # Same colour and the same passages, mirrored in time: cars swell and stop, waves
+        # break and ebb.
+        envelope = _passages(rng, reverse=name == "beach")
+        active[envelope > 3] = 1
+        return _colour(-22, -20 + level, mel) + envelope[None, :] + noise, active
     if name == "park":
         s = _colour(-8, -38 + level, mel) + noise
         for start in rng.integers(0, frames - 12, size=rng.integers(6, 14)):
             band0 = rng.integers(24, 32)
-            for j in range(10):  # a chirp sweeping upwards, one band every frame
+            for j in range(10):  # a chirp sweeping upwards, one band every other frame
                 s[min(band0 + j // 2, N_MELS - 1), start + j] += 18
-        return s
+            active[start : start + 10] = 1
+        return s, active
     if name == "metro":
         s = _colour(-25, -22 + level, mel) + noise
         s[rng.integers(3, 6)] += 10  # traction hum
         start = rng.integers(50, frames - 150)
         for j in range(120):  # departure: a whine that rises in pitch
             s[min(12 + j // 10, N_MELS - 1), start + j] += 14
-        return s
+        active[start : start + 120] = 1
+        return s, active
     if name == "office":
         s = _colour(-10, -42 + level, mel) + noise
         clicks = rng.integers(0, frames, size=rng.integers(30, 60))
         s[:, clicks] += rng.uniform(10, 18, size=(1, len(clicks)))  # broadband transients
-        return s
+        active[clicks] = 1
+        return s, active
     # cafe: babble in the speech bands, with cutlery clinks high up
     s = _colour(-12, -30 + level, mel) + noise
     speech = np.exp(-0.5 * ((mel[:, 0] - 0.35) / 0.12) ** 2)[:, None]
     s += 8 * speech * (1 + 0.5 * np.sin(2 * np.pi * t / rng.uniform(15, 25)))
     clinks = rng.integers(0, frames, size=rng.integers(5, 12))
     s[28:, clinks] += 15
-    return s
+    active[clinks] = 1
+    return s, active
 
 
 def _load_scene_folder(folder: Path) -> Dataset:

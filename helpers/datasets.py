@@ -592,6 +592,74 @@ def load_competition_csv(
     return Dataset("competition CSV", arrays, str(file), "full").announce()
 
 
+# --------------------------------------------------------------------------- Japanese vowels
+# UCI's Japanese Vowels (Kudo, Toyama and Shimbo 1999) in the .ts text format that the
+# time-series package sktime ships (pinned in pyproject.toml); verified by sha256.
+VOWELS_SHA256 = {
+    "TRAIN": "68a430eabd919cc77f40b1f5f3bc0dcafacc1486bca9260785aeb7d262cc78cd",
+    "TEST": "b3d41d6a0ca3bcad3afb9ca7d4365382aa51341e2e58bae2a574babdda5b9462",
+}
+
+
+def load_japanese_vowels() -> Dataset:
+    """Nine male speakers saying the Japanese vowel /ae/: who is speaking?
+
+    Each utterance is a sequence of 7 to 29 frames of 12 LPC cepstrum coefficients (the
+    spectral envelope, frame by frame). Real recordings, with the canonical split: 270
+    training utterances (30 per speaker) and 370 test utterances. Sequences are padded with
+    zeros at the end to 29 frames; ``len_train`` and ``len_test`` give the true lengths.
+
+    Returns:
+        Dataset with ``x_train`` (270, 29, 12) float32, ``len_train``, ``y_train`` (speaker
+        0-8), the same for test, and ``class_names``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sktime")  # the package's folder, without importing it
+    folder = (
+        Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "JapaneseVowels"
+        if spec and spec.submodule_search_locations
+        else Path("<sktime not installed>")
+    )
+    arrays = {}
+    for part, sha in VOWELS_SHA256.items():
+        fname = f"JapaneseVowels_{part}.ts"
+        remote = RemoteFile(
+            "Japanese vowels",
+            fname,
+            sha,
+            subdir="japanese-vowels",
+            offline=(folder / fname,),
+            hint="pip install 'sktime>=1.2,<1.3'",
+        )
+        file, where = fetch(remote)
+        x, lengths, y = _read_ts(file)
+        key = part.lower()
+        arrays.update({f"x_{key}": x, f"len_{key}": lengths, f"y_{key}": y})
+    return Dataset(
+        "Japanese vowels",
+        arrays,
+        f"UCI, as shipped by sktime ({where})",
+        "full",
+        info={"class_names": [f"speaker {k}" for k in range(1, 10)]},
+    ).announce()
+
+
+def _read_ts(file: Path, max_len: int = 29) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A multivariate .ts file: one line per sequence, dimensions split by ':', the label last."""
+    lines = file.read_text().splitlines()
+    data = lines[[line.strip().lower() for line in lines].index("@data") + 1 :]
+    sequences, labels = [], []
+    for line in filter(str.strip, data):
+        *dims, label = line.split(":")
+        sequences.append(np.array([d.split(",") for d in dims], dtype=np.float32).T)
+        labels.append(int(label) - 1)
+    x = np.zeros((len(sequences), max_len, sequences[0].shape[1]), np.float32)
+    for k, seq in enumerate(sequences):
+        x[k, : len(seq)] = seq
+    return x, np.array([len(s) for s in sequences]), np.array(labels)
+
+
 # --------------------------------------------------------------------------- images
 IMAGES = ("camera", "astronaut", "chelsea", "coffee", "brick", "grass", "gravel")
 

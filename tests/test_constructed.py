@@ -49,10 +49,63 @@ def test_location_clips_keep_one_item_and_move_a_little():
 
 
 def test_synthetic_scenes_are_named_and_shaped(capsys):
-    ds = constructed.load_acoustic_scenes(n_per_class=5, n_locations=3)
+    ds = constructed.load_acoustic_scenes(n_per_class=5, places_per_class=3)
     assert "SYNTHETIC" in capsys.readouterr().out and ds.kind == "synthetic"
     assert ds.X.shape == (30, 40, 501) and ds.X.dtype == np.float32
-    assert np.bincount(ds.y).tolist() == [5] * 6 and set(ds.groups) <= {0, 1, 2}
+    assert np.bincount(ds.y).tolist() == [5] * 6
+    assert ds.events.shape == (30, 501, 6) and ds.event_names[:2] == ["car", "wave"]
+
+
+def test_places_are_nested_in_scenes_and_events_belong_to_their_scene():
+    ds = constructed.load_acoustic_scenes(n_per_class=20, places_per_class=4)
+    for place in np.unique(ds.groups):
+        assert len(set(ds.y[ds.groups == place])) == 1  # a place records one scene
+    assert len(np.unique(ds.groups)) <= 24
+    for label in range(6):
+        sounding = ds.events[:, :, label].any(axis=1)
+        assert sounding[ds.y == label].all() and not sounding[ds.y != label].any()
+
+
+def _street_and_beach(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    mel, t = np.linspace(0, 1, 40)[:, None], np.arange(501)[None, :]
+    y = np.arange(2 * n) % 2
+    X = np.stack([constructed._scene(constructed.SCENES[k], rng, mel, t)[0] for k in y])
+    return X, y
+
+
+def test_street_and_beach_differ_only_in_order():
+    """Order-free statistics of the frames cannot tell street from beach; the direction of
+    the loud passages' steep edge (an order statistic) can."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    X, y = _street_and_beach()
+    bag = np.hstack([X.mean(axis=2), X.std(axis=2), np.percentile(X, 90, axis=2)])
+    assert cross_val_score(LogisticRegression(max_iter=3000), bag, y, cv=5).mean() < 0.65
+    steps = np.diff(X.mean(axis=1), axis=1)  # the band-averaged loudness, frame to frame
+    edges = np.c_[(steps > 1.5).sum(axis=1), (steps < -1.5).sum(axis=1)]
+    assert cross_val_score(LogisticRegression(), edges, y, cv=5).mean() > 0.9
+    rng = np.random.default_rng(1)
+    cars, waves = (
+        constructed._passages(rng, False),
+        constructed._passages(np.random.default_rng(1), True),
+    )
+    np.testing.assert_allclose(np.sort(cars), np.sort(waves))  # the same loudness values
+    assert not np.allclose(cars, waves)
+
+
+def test_a_random_split_leaks_places():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_score
+
+    ds = constructed.load_acoustic_scenes(n_per_class=40)
+    bag = np.hstack([ds.X.mean(axis=2), ds.X.std(axis=2)])
+    model = LogisticRegression(max_iter=3000)
+    shuffled = StratifiedKFold(5, shuffle=True, random_state=0)
+    random_split = cross_val_score(model, bag, ds.y, cv=shuffled).mean()
+    grouped = cross_val_score(model, bag, ds.y, cv=GroupKFold(5), groups=ds.groups).mean()
+    assert random_split > grouped + 0.03, (random_split, grouped)
 
 
 def test_scene_folder_checks_shapes_and_refuses_pickles(tmp_path):

@@ -235,3 +235,19 @@ def test_malformed_competition_csv_is_one_clear_line(tmp_path, content):
     assert "\n" not in str(err.value)
     with pytest.raises(DataUnavailableError, match="is a folder"):
         datasets.load_competition_csv(tmp_path)
+
+
+def test_japanese_vowels_from_the_installed_package():
+    pytest.importorskip("sktime")
+    ds = datasets.load_japanese_vowels()
+    assert ds.x_train.shape == (270, 29, 12) and ds.x_test.shape == (370, 29, 12)
+    assert np.bincount(ds.y_train).tolist() == [30] * 9 and len(ds.class_names) == 9
+    assert ds.len_train.min() >= 7 and max(ds.len_train.max(), ds.len_test.max()) == 29
+    for x, n in zip(ds.x_train, ds.len_train):
+        assert np.all(x[n:] == 0) and np.all(np.abs(x[:n]).sum(axis=1) > 0)  # padding at the end
+
+
+def test_japanese_vowels_without_a_verified_copy_say_what_to_install(monkeypatch):
+    monkeypatch.setitem(datasets.VOWELS_SHA256, "TRAIN", "0" * 64)
+    with pytest.raises(DataUnavailableError, match=r"pip install 'sktime>=1.2,<1.3'"):
+        datasets.load_japanese_vowels()

@@ -22,6 +22,7 @@ CASES = {  # name -> (helpers module, loader, keyword arguments: the sizes the l
     "tissue_gene_expression": ("datasets", "load_tissue_gene_expression", {}),
     "parkinsons_speech": ("datasets", "load_parkinsons_speech", {}),
     "movielens": ("datasets", "load_movielens", {}),
+    "japanese_vowels": ("datasets", "load_japanese_vowels", {}),
     "tweets": ("datasets", "load_tweets", {}),
     "images": ("datasets", "load_images", {}),
     "fashion_mosaics": ("constructed", "make_fashion_mosaics", {"n_train": 6000, "n_test": 1000}),
