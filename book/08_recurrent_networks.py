@@ -34,7 +34,7 @@
 # - see why a recurrent event detector switches on and off less often than a frame-wise one.
 #
 # **Follows** the course post on recurrent networks (seed 000, with concepts from seed 003).
-# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
+# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
 # quick profile (a synthetic scene set of 480 recordings); the full profile uses 1,800.
 #
 # **Where the seed is corrected.** `SGD(lr=...)` is now `learning_rate=`, and the history keys
@@ -325,6 +325,7 @@ def train(model, optimizer, epochs, timer=None):
     )
 
 
+# %%
 diagnosis, histories = {}, {}
 lstm_timer = EpochTimer(n_samples=len(y_train), verbose=False)
 for name, layers, optimizer in [
@@ -367,6 +368,7 @@ def seed_convnet():
     return keras.Sequential([keras.Input((N_MELS, N_FRAMES, 1)), *blocks, *head])
 
 
+# %%
 contenders = {"GRU(64)": lambda: recurrent_classifier(L.GRU(64))}
 trained = {}
 for name, build in contenders.items():
