@@ -207,6 +207,7 @@ for ax, label in zip(axes, (0, 1)):
     k = np.flatnonzero(scenes.y == label)[0]
     image = ax.imshow(scenes.X[k], origin="lower", aspect="auto", cmap="magma")
     ax.set(title=f"{names[label]} (recording {k})", xlabel="frame (20 ms each)")
+    ax.grid(False)
 axes[0].set_ylabel("mel band")
 fig.colorbar(image, ax=axes, label="dB")
 plt.show()
@@ -515,9 +516,12 @@ axes[0].imshow(roll_x_valid[k].T, origin="lower", aspect="auto", cmap="magma")
 axes[0].set_ylabel("band")
 for ax, (name, roll) in zip(axes[1:], {"truth": truth, **rolls}.items()):
     ax.imshow(roll[k][None, :], aspect="auto", cmap="Greys", vmin=0, vmax=1)
-    ax.set(yticks=[], ylabel=name, xlabel="frame")
+    ax.set(yticks=[], ylabel=name)
     ax.yaxis.label.set(rotation=0, ha="right", va="center")
 axes[0].set_title("Event roll of one validation recording: black = a passage sounds")
+axes[-1].set_xlabel("frame")
+for ax in axes:
+    ax.grid(False)
 plt.show()
 
 # %% tags=["remove-cell"]

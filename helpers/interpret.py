@@ -1,4 +1,5 @@
-"""What a classifier gets wrong: confusion matrix, most-confused pairs, top losses.
+"""What a classifier gets wrong: confusion matrix, most-confused pairs, top losses, and the
+most correct and most uncertain predictions.
 
 :class:`Interpretation` takes predicted probabilities and true labels (numpy arrays, from any
 model) and answers the questions of fastai's ``ClassificationInterpretation`` with
@@ -79,10 +80,36 @@ class Interpretation:
         ]
         return sorted(pairs, key=lambda pair: -pair[2])
 
+    def most_correct(self, k: int = 9) -> np.ndarray:
+        """Indices of the ``k`` right predictions made with the highest probability."""
+        right = np.flatnonzero(self.preds == self.targets)
+        return right[np.argsort(-self.probs[right].max(axis=1), kind="stable")][:k]
+
+    def most_uncertain(self, k: int = 9) -> np.ndarray:
+        """Indices of the ``k`` predictions with the smallest margin between the two most
+        probable classes (right or wrong): where the model hesitates."""
+        top_two = np.sort(self.probs, axis=1)[:, -2:]
+        return np.argsort(top_two[:, 1] - top_two[:, 0], kind="stable")[:k]
+
     def top_losses(self, k: int = 9) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` largest losses and their sample indices, largest first."""
         order = np.argsort(-self.losses)[:k]
         return self.losses[order], order
+
+    def plot_samples(self, indices: Sequence[int], title: str, *, ncols: int = 3):
+        """The images at ``indices``, titled predicted / true class and the probability of
+        the prediction (e.g. ``interp.plot_samples(interp.most_uncertain(), "Most
+        uncertain")``)."""
+        if self.images is None:
+            raise ValueError("pass images=... to Interpretation to plot samples")
+        names, indices = self.class_names, np.asarray(indices)
+        titles = [
+            f"{names[self.preds[i]]} / {names[self.targets[i]]}\n{self.probs[i].max():.2f}"
+            for i in indices
+        ]
+        return plot_image_grid(
+            self.images[indices], titles, ncols=ncols, title=f"{title}: predicted / actual"
+        )
 
     def plot_top_losses(self, k: int = 9, *, ncols: int = 3):
         """The images with the largest losses, titled predicted / true / loss / probability

@@ -7,7 +7,7 @@ a line each (the idea and the names follow fastai's ``ParamScheduler``)::
 
     ParamScheduler(learning_rate=cosine(1e-2, 1e-5))                     # cosine annealing
     ParamScheduler(learning_rate=repeat(4, triangle(1e-4, 1e-2)))        # cyclical (CLR)
-    ParamScheduler(learning_rate=combine([1, 2, 4], [cosine(1e-2, 1e-5)] * 3))  # SGDR
+    ParamScheduler(learning_rate=sgdr(1e-2, cycle_lengths=(1, 2, 4)))      # SGDR
     OneCycle(1e-2)                                                       # one cycle
 
 :class:`OneCycle` is a ``ParamScheduler`` with the two schedules of :func:`one_cycle`.
@@ -78,6 +78,18 @@ def combine(lengths: Sequence[float], schedules: Sequence[Schedule]) -> Schedule
 def repeat(cycles: int, schedule: Schedule) -> Schedule:
     """``schedule`` run ``cycles`` times in a row (warm restarts, cyclical rates)."""
     return combine([1] * cycles, [schedule] * cycles)
+
+
+def sgdr(
+    lr_max: float, cycle_lengths: Sequence[float] = (1, 2, 4), lr_min: float = 0.0
+) -> Schedule:
+    """Cosine annealing with warm restarts (Loshchilov and Hutter's SGDR): one cosine from
+    ``lr_max`` down to ``lr_min`` per cycle, the cycles as long as ``cycle_lengths`` says.
+
+    With ``fit(epochs=sum(cycle_lengths))`` and the default (1, 2, 4), the rate restarts after
+    epochs 1 and 3, as in the course's image competition.
+    """
+    return combine(cycle_lengths, [cosine(lr_max, lr_min)] * len(cycle_lengths))
 
 
 def one_cycle(

@@ -1,4 +1,4 @@
-"""Training utilities for Keras models: epoch timing, live learning curves, gradients, patience.
+"""Training utilities for Keras models: epoch timing, live curves, gradients, patience, TTA.
 
 Everything here is a plain Keras callback or a small function; the figures are drawn by
 :mod:`helpers.plots`. A notebook shows
@@ -200,3 +200,36 @@ class GeometricPatience(keras.callbacks.EarlyStopping):
         # EarlyStopping stops once `patience` epochs have passed without a new best.
         self.stop_epoch = max(self.min_epochs, int(np.ceil(self.factor * (self.best_epoch + 1))))
         self.patience = self.stop_epoch - (self.best_epoch + 1)
+
+
+def cached_features(body: Any, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """The frozen body's output for every input, computed once (inference mode).
+
+    Training a new head on these is much faster than running the body at every epoch. But
+    random augmentation layers act only in training mode, so they do nothing here: cached
+    features are those of the unchanged images, however often the head sees them. Augment
+    only once the body runs inside the training loop again (fine-tuning).
+    """
+    return np.asarray(body.predict(x, batch_size=batch_size, verbose=0))
+
+
+def predict_tta(
+    model: Any, x: np.ndarray, augment: Any, *, n: int = 4, seed: int = 0, batch_size: int = 256
+) -> np.ndarray:
+    """Test-time augmentation: the mean prediction over the images themselves and ``n``
+    randomly augmented copies of them.
+
+    Args:
+        model: a trained Keras model that outputs probabilities.
+        x: the inputs.
+        augment: a Keras layer (or model) of random augmentations, applied with
+            ``training=True`` so that it actually transforms.
+        n: how many augmented copies to average with the original.
+        seed: makes the augmented copies reproducible.
+    """
+    if n < 0:
+        raise ValueError(f"n must be 0 or more augmented copies, not {n}")
+    keras.utils.set_random_seed(seed)
+    versions = [x] + [keras.ops.convert_to_numpy(augment(x, training=True)) for _ in range(n)]
+    predictions = [model.predict(v, batch_size=batch_size, verbose=0) for v in versions]
+    return np.mean(predictions, axis=0)

@@ -28,3 +28,12 @@ def test_interpretation_counts_and_losses():
         Interpretation(np.ones((2, 3)), np.array([0, 1]))
     with pytest.raises(ValueError, match="class indices"):
         Interpretation(probs, targets + 1)
+
+
+def test_most_correct_and_most_uncertain():
+    probs = np.array([[0.9, 0.05, 0.05], [0.4, 0.35, 0.25], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4]])
+    targets = np.array([0, 1, 1, 2])
+    interp = Interpretation(probs, targets, images=np.zeros((4, 4, 4)))
+    assert interp.most_correct(5).tolist() == [0, 2]  # right, most confident first
+    assert interp.most_uncertain(2).tolist() == [1, 3]  # margins 0.05 and 0.10
+    assert len(interp.plot_samples(interp.most_uncertain(2), "Most uncertain").axes) == 3

@@ -141,3 +141,22 @@ def test_what_cannot_be_scheduled_is_a_clear_error():
         fit(schedules.ParamScheduler(learning_rate=rate), keras.optimizers.Adam(decay))
     with pytest.raises(ValueError, match="name at least one schedule"):
         schedules.ParamScheduler()
+
+
+def test_sgdr_restarts_after_epochs_one_and_three():
+    seen = []
+
+    class Spy(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(float(self.model.optimizer.learning_rate))
+
+    x, y = blobs(128)  # 4 batches of 32 per epoch
+    model = three_layers()
+    model.compile(optimizer=keras.optimizers.SGD(), loss=LOSS)
+    restarts = schedules.ParamScheduler(learning_rate=schedules.sgdr(0.1, (1, 2, 4)))
+    model.fit(x, y, epochs=7, batch_size=32, verbose=0, callbacks=[restarts, Spy()])
+    rates = np.array(restarts.history["learning_rate"])
+    jumps = np.flatnonzero(np.diff(rates) > 0) + 1  # batches where the rate goes back up
+    assert (jumps / 4).tolist() == [1.0, 3.0]  # the first batch of epochs 2 and 4
+    assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_allclose(seen, rates, rtol=1e-5)

@@ -120,3 +120,49 @@ def test_geometric_patience_in_fit_and_bad_monitor():
         training.GeometricPatience(factor=0.5)
     with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'"):
         training.GeometricPatience(mode="minimum")
+
+
+def tiny_image_model():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+
+
+def test_tta_is_the_mean_over_the_original_and_its_augmented_copies():
+    x = np.random.default_rng(0).random((10, 8, 8, 1)).astype("float32")
+    model = tiny_image_model()
+    flip, copies = keras.layers.RandomFlip("horizontal"), []
+
+    def recorded_flip(images, training=False):  # the augmentation, keeping what it made
+        copies.append(keras.ops.convert_to_numpy(flip(images, training=training)))
+        return copies[-1]
+
+    averaged = training.predict_tta(model, x, recorded_flip, n=3, seed=5)
+    assert len(copies) == 3
+    by_hand = np.mean([model.predict(c, verbose=0) for c in [x, *copies]], axis=0)
+    np.testing.assert_allclose(averaged, by_hand, rtol=1e-5)
+    assert not np.allclose(averaged, model.predict(x, verbose=0))  # the copies did change
+    np.testing.assert_allclose(
+        training.predict_tta(model, x, flip, n=0), model.predict(x, verbose=0)
+    )
+    with pytest.raises(ValueError, match="n must be 0 or more"):
+        training.predict_tta(model, x, flip, n=-1)
+
+
+def test_cached_features_ignore_augmentation():
+    """Augmentation layers act in training only: features cached from a body that contains
+    one are those of the unchanged images."""
+    x = np.random.default_rng(0).random((6, 8, 8, 1)).astype("float32")
+    keras.utils.set_random_seed(0)
+    plain = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3)])
+    augmented = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.RandomFlip("horizontal"), plain.layers[0]]
+    )
+    np.testing.assert_allclose(training.cached_features(augmented, x), plain.predict(x, verbose=0))
+    trained_view = keras.ops.convert_to_numpy(augmented(x, training=True))
+    assert not np.allclose(trained_view, plain.predict(x, verbose=0))  # in training it flips
