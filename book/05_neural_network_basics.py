@@ -118,14 +118,15 @@ plt.show()
 
 
 # %%
-def gradient_norm_per_layer(activation, depth=20, width=64, seed=0):
-    """Backpropagate a random gradient through a random deep MLP (Glorot)."""
+def gradient_norm_per_layer(activation, depth=20, width=64, seed=0, gain=1.0):
+    """Backpropagate a random gradient through a random deep MLP. Weights have variance
+    gain / width: Glorot's for gain 1 (square layers), He's for gain 2."""
     rng = np.random.default_rng(seed)
     f, df = activation
     h = rng.normal(size=(32, width))
     weights, pre = [], []
     for _ in range(depth):
-        W = rng.normal(scale=np.sqrt(2 / (2 * width)), size=(width, width))
+        W = rng.normal(scale=np.sqrt(gain / width), size=(width, width))
         weights.append(W)
         pre.append(h @ W)
         h = f(pre[-1])
@@ -143,9 +144,13 @@ numpy_activations = {
     "tanh": (np.tanh, lambda a: 1 - np.tanh(a) ** 2),
     "ReLU": (lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float)),
 }
+curves = {
+    f"{name} (Glorot)": gradient_norm_per_layer(act) for name, act in numpy_activations.items()
+}
+curves["ReLU (He)"] = gradient_norm_per_layer(numpy_activations["ReLU"], gain=2.0)
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-for name, act in numpy_activations.items():
-    ax.semilogy(np.arange(1, 21), gradient_norm_per_layer(act), "o-", label=name)
+for name, norms in curves.items():
+    ax.semilogy(np.arange(1, 21), norms, "o-", label=name)
 ax.set(
     xlabel="layer (1 = next to the input)",
     ylabel="gradient norm (log scale)",
@@ -155,8 +160,23 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+#
+# %%
+shrink = {name: norms[-1] / norms[0] for name, norms in curves.items()}
+pd.Series(shrink, name="gradient norm, layer 20 / layer 1").map("{:.3g}".format).to_frame()
+
+# %% tags=["remove-cell"]
+assert shrink["sigmoid (Glorot)"] > 1e4 and shrink["ReLU (Glorot)"] > 100, shrink
+assert shrink["tanh (Glorot)"] < 10 and 0.2 < shrink["ReLU (He)"] < 5, shrink
+
+# %% [markdown]
 # With sigmoids the gradient shrinks by orders of magnitude on its way back to the first
-# layers, which therefore barely learn; tanh and ReLU keep it within a small factor.
+# layers, which therefore barely learn. Tanh keeps it within a small factor. ReLU with
+# Glorot's initialisation shrinks it too, by a steady factor per layer: ReLU passes only the
+# positive half of its inputs, halving the signal's variance at every layer, and Glorot's
+# variance 1/n was derived for activations symmetric around 0. He's initialisation (variance
+# 2/n, from the course's seed 003) makes up for the half, and ReLU then keeps the gradient
+# steady: activation and initialisation go together.
 #
 # ## Backpropagation by hand
 #
@@ -478,7 +498,8 @@ assert np.allclose(keras_huber, huber[::40], atol=1e-6)
 # ## What we learned
 #
 # - Activations are chosen by their derivatives: step functions pass no gradient, linear
-#   stacks collapse, sigmoids saturate and their gradients vanish with depth, ReLU keeps them.
+#   stacks collapse, sigmoids saturate and their gradients vanish with depth, ReLU keeps them
+#   when its initialisation fits it (He's).
 # - Backpropagation is the chain rule applied layer by layer, summing over every path; the
 #   numbers of the worked example are reproduced exactly and match automatic differentiation.
 #   Gradient descent subtracts the gradient.

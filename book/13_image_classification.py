@@ -68,7 +68,11 @@ import time
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from helpers.backbones import Backbone, fashion_body, fashion_groups, load_backbone
 from helpers.datasets import load_mnist
@@ -76,6 +80,7 @@ from helpers.devices import configure_acceleration
 from helpers.interpret import Interpretation
 from helpers.learner import Learner
 from helpers.plots import plot_learning_curves
+from helpers.training import cached_features, reestimate_batch_norm
 
 acceleration = configure_acceleration()
 print(acceleration)
@@ -123,10 +128,26 @@ for k, group in enumerate(backbone.groups):
 # flatten, batch normalization (the body's features were never meant for this task, and
 # their scale is arbitrary), dropout and a dense softmax layer with one output per class.
 # We flatten rather than average over positions because where a stroke is matters for a
-# digit (a linear classifier on the averaged features of this body reaches about 82 %, on
-# the flattened ones about 95 %). The `Learner` holds the model, the data and the layer
-# groups: the body's three groups and the head as a fourth. (With mixed precision on, the
-# last layer computes in float32 so that the softmax stays accurate.)
+# digit. A linear classifier on the frozen body's features, computed once, shows it, and it
+# is also the baseline every fine-tuned model below must beat:
+
+# %%
+features = cached_features(backbone.model, x_train), cached_features(backbone.model, x_valid)
+linear_probe = {}
+poolings = {
+    "averaged over positions": lambda f: f.mean(axis=(1, 2)),
+    "flattened": lambda f: f.reshape(len(f), -1),
+}
+for name, pool in poolings.items():
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    probe.fit(pool(features[0]), y_train)
+    linear_probe[name] = probe.score(pool(features[1]), y_valid)
+pd.Series(linear_probe, name="validation accuracy, linear classifier").round(3).to_frame()
+
+# %% [markdown]
+# The `Learner` holds the model, the data and the layer groups: the body's three groups and
+# the head as a fourth. (With mixed precision on, the last layer computes in float32 so that
+# the softmax stays accurate.)
 
 
 # %%
@@ -163,6 +184,21 @@ def make_learner(body=None):
 keras.utils.set_random_seed(0)
 learn = make_learner()
 history = learn.fine_tune(profile.pick(quick=3, full=8), base_lr=2e-3)
+print(
+    f"fine_tune: validation accuracy {history.history['val_accuracy'][-1]:.3f}; a linear "
+    f"classifier on the frozen, flattened features: {linear_probe['flattened']:.3f}"
+)
+
+# %% [markdown]
+# Flattened features beat averaged ones: where a stroke is matters. And in the quick profile
+# the linear classifier on the frozen body's cached features beats `fine_tune`: a few epochs
+# on a few thousand digits are not enough for fine-tuning to earn its cost. Train that
+# baseline first; it takes seconds, and it tells you what fine-tuning has to beat.
+
+# %% tags=["remove-cell"]
+assert linear_probe["flattened"] > linear_probe["averaged over positions"] + 0.05, linear_probe
+if profile.quick:  # the prose's claim, made for the quick profile
+    assert linear_probe["flattened"] > history.history["val_accuracy"][-1], linear_probe
 
 # %% [markdown]
 # ## Reading the mistakes
@@ -218,8 +254,9 @@ print(f"suggested (steepest): {finder.suggestion:.1e}; minimum/10: {finder.minim
 
 # %% tags=["remove-cell"]
 assert all(np.array_equal(a, b) for a, b in zip(weights_before, fresh.model.get_weights()))
-assert 1e-5 < finder.suggestion < 1, finder.suggestion
-assert finder.smoothed[-1] > finder.smoothed.min()  # the sweep went past the minimum
+at_suggestion = finder.smoothed[np.searchsorted(finder.lrs, finder.suggestion)]
+assert at_suggestion < 0.9 * finder.smoothed[0], finder  # the loss falls at the suggested rate
+assert 0.1 < finder.suggestion / 2e-3 < 10, finder.suggestion  # "close to the default we used"
 
 # %% [markdown]
 # `lr_find` is a loop over `model.train_on_batch`, with the rate set before each batch:
@@ -240,10 +277,10 @@ rates = {
     f"suggested ({finder.suggestion:.0e})": finder.suggestion,
     "too high (0.3)": 0.3,
 }
-runs = {}
+runs, trials = {}, {}
 for name, lr in rates.items():
     keras.utils.set_random_seed(0)
-    trial = make_learner()
+    trials[name] = trial = make_learner()
     trial.train = (x_train[:1600], y_train[:1600])
     trial.unfreeze()
     runs[name] = trial.fit(2, lr, verbose=False).history
@@ -265,16 +302,42 @@ for name, logs in runs.items():
     )
 
 # %% [markdown]
-# Too low: both losses fall, but slowly: many more epochs would be needed, and a long run
-# gives the model time to overfit. Too high: the updates overshoot, and the validation loss
-# ends far above that of the suggested rate, and erratic (here even above the training
-# loss). The suggested rate learns fast and stays stable.
+# Too low: both losses fall, but slowly; the weights have barely moved. Too high: the
+# training loss explodes. The suggested rate has by far the lowest training loss, yet its
+# validation loss is several times higher. Part of that gap is not the rate's doing. The
+# body's batch-normalization layers normalise, at inference, with moving averages of what
+# they saw, and with momentum 0.99 these forget only 1 % per step: after 100 steps on digits
+# they still hold much of the clothing statistics of pretraining. Re-estimating them on the
+# training images, with no weight changed (`helpers.training.reestimate_batch_norm`), shows
+# how much:
+
+# %%
+fixed = {}
+for name, trial in trials.items():
+    reestimate_batch_norm(trial.model, x_train[:1600])
+    fixed[name] = trial.model.evaluate(x_valid, y_valid, verbose=0)[1]
+pd.DataFrame(
+    {
+        "validation accuracy after training": {n: r["val_accuracy"][-1] for n, r in runs.items()},
+        "after re-estimating batch norm": fixed,
+    }
+).round(3)
+
+# %% [markdown]
+# With fresh statistics the suggested rate is the clear winner. Even the too-high run
+# recovers much of its accuracy: its exploding losses came largely from statistics thrown off
+# by huge steps, not from weights that had forgotten everything. The too-low run stays poor.
+# Two lessons: read the learning rate from the training and the validation curves together,
+# and give a network with batch normalization enough steps on the new data (or re-estimate
+# its statistics) before trusting its validation numbers; `fine_tune` below trains longer.
 
 # %% tags=["remove-cell"]
 low, good, high = (runs[name] for name in rates)
-assert low["loss"][-1] > good["loss"][-1]
-assert high["val_loss"][-1] > good["val_loss"][-1]
-assert good["val_accuracy"][-1] > low["val_accuracy"][-1]
+assert good["loss"][-1] < min(low["loss"][-1], high["loss"][-1])
+good_name = list(rates)[1]
+assert fixed[good_name] > 0.9 and fixed[good_name] > good["val_accuracy"][-1] + 0.05, fixed
+assert fixed[list(rates)[0]] < 0.5, fixed  # too low: the weights have barely moved
+assert fixed[good_name] > max(fixed[name] for name in rates if name != good_name), fixed
 
 # %% [markdown]
 # ### Freezing, unfreezing and discriminative learning rates
@@ -404,7 +467,7 @@ def seconds_per_epoch(mixed):
 
 
 def first_conv(model):
-    leaves = helpers.learner.leaf_layers(model)
+    leaves = helpers.training.leaf_layers(model)
     return next(x for x in leaves if isinstance(x, keras.layers.Conv2D))
 
 

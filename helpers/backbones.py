@@ -81,7 +81,7 @@ class Backbone:
 
         model = keras.models.clone_model(self.model, clone_function=rebuild)
         model.set_weights(self.model.get_weights())
-        from helpers.learner import leaf_layers  # Keras-heavy: imported only to copy
+        from helpers.training import leaf_layers  # Keras-heavy: imported only to copy
 
         by_name = {layer.name: layer for layer in leaf_layers(model)}
         groups = [[by_name[layer.name] for layer in group] for group in self.groups]

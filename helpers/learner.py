@@ -27,20 +27,12 @@ import numpy as np
 from helpers.devices import import_keras
 from helpers.plots import plot_lr_find
 from helpers.schedules import OneCycle, has_rate_schedule
-from helpers.training import EpochTimer
+from helpers.training import EpochTimer, leaf_layers
 
 keras = import_keras()
 
 
 # ------------------------------------------------------------------ learning-rate finder
-def leaf_layers(model: Any) -> list[Any]:
-    """The layers of ``model``, with nested models replaced by their own layers."""
-    out = []
-    for layer in model.layers:
-        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
-    return out
-
-
 @dataclass
 class LRFinder:
     """The result of :func:`lr_find`.

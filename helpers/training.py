@@ -202,6 +202,40 @@ class GeometricPatience(keras.callbacks.EarlyStopping):
         self.patience = self.stop_epoch - (self.best_epoch + 1)
 
 
+def leaf_layers(model: Any) -> list[Any]:
+    """The layers of ``model``, with nested models replaced by their own layers."""
+    out = []
+    for layer in model.layers:
+        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
+
+
+def reestimate_batch_norm(model: Any, x: np.ndarray, *, batch_size: int = 256) -> int:
+    """Set every batch-normalization layer's moving mean and variance to the statistics of
+    ``x``, changing no weight (PyTorch's ``update_bn``).
+
+    A pretrained network fine-tuned for a few hundred steps keeps moving averages that still
+    remember the data it was pretrained on (momentum 0.99 forgets 1 % per step), and at
+    inference it normalises with those. Frozen layers are updated too. Returns how many
+    layers were updated.
+    """
+    layers = [
+        layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    saved = [(layer.momentum, layer.trainable) for layer in layers]
+    try:
+        for layer in layers:
+            layer.trainable = True  # a frozen batch norm would run in inference mode
+        for k, start in enumerate(range(0, len(x), batch_size), start=1):
+            for layer in layers:
+                layer.momentum = (k - 1) / k  # a running average over the batches
+            model(x[start : start + batch_size], training=True)
+    finally:
+        for layer, (momentum, trainable) in zip(layers, saved):
+            layer.momentum, layer.trainable = momentum, trainable
+    return len(layers)
+
+
 def cached_features(body: Any, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
     """The frozen body's output for every input, computed once (inference mode).
 

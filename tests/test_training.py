@@ -166,3 +166,22 @@ def test_cached_features_ignore_augmentation():
     np.testing.assert_allclose(training.cached_features(augmented, x), plain.predict(x, verbose=0))
     trained_view = keras.ops.convert_to_numpy(augmented(x, training=True))
     assert not np.allclose(trained_view, plain.predict(x, verbose=0))  # in training it flips
+
+
+def test_reestimated_batch_norm_statistics_are_those_of_the_data():
+    rng = np.random.default_rng(0)
+    x = (3 + 2 * rng.normal(size=(600, 4))).astype("float32")
+    keras.utils.set_random_seed(0)
+    norm = keras.layers.BatchNormalization()
+    inner = keras.Sequential([keras.Input((4,)), norm])
+    model = keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(2)])
+    inner.trainable = False  # frozen, as a pretrained body is
+    weights = [w.copy() for w in model.get_weights() if w.shape != (4,)]
+    gamma = norm.gamma.numpy().copy()
+    assert training.reestimate_batch_norm(model, x, batch_size=200) == 1
+    np.testing.assert_allclose(norm.moving_mean.numpy(), x.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(norm.moving_variance.numpy(), x.var(axis=0), rtol=0.02)
+    assert norm.momentum == 0.99 and not norm.trainable
+    np.testing.assert_array_equal(norm.gamma.numpy(), gamma)  # no weight changed
+    for a, b in zip(weights, [w for w in model.get_weights() if w.shape != (4,)]):
+        np.testing.assert_array_equal(a, b)
