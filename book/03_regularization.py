@@ -515,8 +515,9 @@ results = pd.DataFrame(
 results.round(3)
 
 # %% [markdown]
-# Both selections use a fraction of the features and generalise at least as well as using
-# everything; here L1 does best on the test images. Which feature sets did L1 keep?
+# Both selections use a fraction of the features. L1 generalises better than using everything;
+# the best pair about as well (the test accuracies differ by at most a point). Which feature
+# sets did L1 keep?
 
 # %%
 kept = pd.Series(lasso[-1].coef_.ravel() != 0, index=set_of_column).groupby(level=0).sum()
@@ -539,9 +540,9 @@ plt.show()
 # Checks: the L1-selected model uses few features and beats all features on held-out data.
 assert results.iloc[1]["features used"] < 0.3 * F_train.shape[1], results
 assert results.iloc[1]["test accuracy"] > results.iloc[0]["test accuracy"], results
-# ... and the brute-force pair too: a fraction of the features, no worse on the test images.
+# ... and the brute-force pair: a fraction of the features, about as good on the test images.
 assert results.iloc[2]["features used"] < 0.3 * F_train.shape[1], results
-assert results.iloc[2]["test accuracy"] >= results.iloc[0]["test accuracy"], results
+assert abs(results.iloc[2]["test accuracy"] - results.iloc[0]["test accuracy"]) <= 0.01, results
 
 # %% [markdown]
 # ## The same penalties in a neural network

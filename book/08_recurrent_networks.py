@@ -609,7 +609,7 @@ assert bag_wins, vowel_scores  # the prose below says so
 per_recording = lstm_timer.steady_seconds / len(y_train)
 speed = pd.DataFrame(
     {
-        "seconds per epoch": [30 * 60, 80, 11, 5, lstm_timer.steady_seconds],
+        "seconds per epoch": [30 * 60, 80, 11, 5, round(lstm_timer.steady_seconds, 1)],
         "recordings per epoch": [
             "competition's",
             "competition's",
@@ -638,6 +638,7 @@ speed
 # ## The seed's figures and ours
 
 # %%
+pd.set_option("display.max_colwidth", None)  # show the table's sentences whole
 convnet_test = test_scores["the seed's convnet"]
 seed_vs_ours = pd.DataFrame(
     {
