@@ -495,6 +495,36 @@ assert softmax_table["gradient wrt logit 1"].between(-1, 0).all()
 assert np.allclose(keras_huber, huber[::40], atol=1e-6)
 
 # %% [markdown]
+# ## Where the seeds slip
+#
+# The backpropagation post (seed 003) has a few slips worth naming, so that they do not
+# travel further:
+#
+# - Its worked example says that $f(x, y) = xy + x^2$ is 9 at $x = 3$, $y = -3$. It is 0
+#   ($-9 + 9$); the gradient there, $(y + 2x, x)$, is $(3, 3)$. Autodiff agrees (below).
+# - It defines the error as $(t - o)^2$ but computes with $\frac12 (t - o)^2$, as we do; the
+#   ½ only cancels the 2 of the derivative.
+# - "Once we update all the weights, that is one epoch": one update is one *iteration*. An
+#   epoch is one pass over the training set, many iterations when there are many samples.
+# - It says linear activations fail because "the gradient would be the same". They do learn;
+#   what fails is depth, since a stack of linear layers is a single linear map (see the
+#   activation functions above).
+# - It stops training when the training error would fall below the validation error; the rule
+#   is to stop at the validation error's minimum (early stopping,
+#   [lecture 7](07_training_tricks.ipynb)).
+# - It proposes a softmax output for multi-label images. Softmax makes the classes compete for
+#   one unit of probability; several labels at once need independent sigmoids and binary
+#   cross-entropy ([lecture 14](14_multilabel_and_regression.ipynb) measures the difference).
+
+# %%
+z_value = 3 * -3 + 3**2
+z_grad = gradients(lambda x, y: x * y + x**2, 3.0, -3.0)
+print(f"f(3, -3) = {z_value}; gradient (df/dx, df/dy) = ({z_grad[0]:.0f}, {z_grad[1]:.0f})")
+
+# %% tags=["remove-cell"]
+assert z_value == 0 and np.allclose(z_grad, [3.0, 3.0])
+
+# %% [markdown]
 # ## What we learned
 #
 # - Activations are chosen by their derivatives: step functions pass no gradient, linear

@@ -142,7 +142,10 @@ print("first image's outputs:", keras.ops.convert_to_numpy(batch[0]).round(2))
 # largest wins. With several labels, each class is its own yes/no question, so each output
 # goes through its own sigmoid, and the loss is the binary cross-entropy of every output,
 # averaged: minus the log of the probability given to what is true, `p` where the label is
-# 1 and `1 - p` where it is 0. By hand, next to Keras:
+# 1 and `1 - p` where it is 0. (The course's backpropagation post, seed 003, proposes a
+# softmax for multi-label satellite images: that is a slip. With a softmax, two classes in
+# one image can never both reach 0.5; exercise 1's worked solution measures what it costs.)
+# By hand, next to Keras:
 
 
 # %%
