@@ -475,7 +475,6 @@ print(
     f"test {accuracy(weighted_average(P_test, best_weights), y_test):.4f} "
     f"(best subset {chosen['test']:.4f})"
 )
-assert len(weightings) == 80 and val_accuracy[best_weights] >= chosen["validation"]
 
 # %% [markdown]
 # **Exercise 5** (the averaged ensemble as the teacher of logistic regression):

@@ -61,34 +61,29 @@ def plot_cv_folds(
     with warnings.catch_warnings():  # splitters that ignore groups say so; that is fine here
         warnings.filterwarnings("ignore", "The groups parameter is ignored")
         folds = list(splitter.split(X, y, groups))
-    for k, (_, test) in enumerate(folds):
-        row = np.zeros(len(y))
-        row[test] = 1
+
+    def strip(row: int, colours, cmap, **limits) -> None:
+        """One line of squares: a colour per sample."""
         ax.scatter(
             np.arange(n),
-            np.full(n, k),
-            c=row[:n],
+            np.full(n, row),
+            c=colours[:n],
             marker="s",
             s=18,
             lw=0,
-            cmap=ListedColormap(["#d9e6f2", POSITIVE]),
-            vmin=0,
-            vmax=1,
+            cmap=cmap,
+            **limits,
         )
+
+    tested = ListedColormap(["#d9e6f2", POSITIVE])
+    for k, (_, test) in enumerate(folds):
+        strip(k, np.isin(np.arange(len(y)), test).astype(float), tested, vmin=0, vmax=1)
     strips = [("class", np.asarray(y))] + (
         [("group", np.asarray(groups))] if groups is not None else []
     )
     for j, (label, values) in enumerate(strips, start=len(folds)):
         codes = np.unique(values, return_inverse=True)[1]
-        ax.scatter(
-            np.arange(n),
-            np.full(n, j),
-            c=codes[:n],
-            marker="s",
-            s=18,
-            lw=0,
-            cmap="tab10" if label == "class" else "tab20",
-        )
+        strip(j, codes, "tab10" if label == "class" else "tab20")
     ax.set_yticks(
         range(len(folds) + len(strips)),
         [f"fold {k + 1}" for k in range(len(folds))] + [s[0] for s in strips],
