@@ -55,7 +55,7 @@ data: $(STAMP)
 	  || { $$sudo apt-get update -q >/dev/null 2>&1 && $$sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
 	  || echo "could not install dataset-fashion-mnist; Fashion-MNIST will be downloaded on first use"; \
 	fi
-	$(BIN)/python -m helpers.backbones || echo "could not pretrain the backbone now (see above); lectures 13-14 will try again on first use"
+	$(BIN)/python -m helpers.backbones || echo "could not pretrain the backbone now (see above); lectures 09, 13 and 14 will try again on first use"
 
 # Warnings are errors (-W, with --keep-going to report them all); a failing cell fails the
 # build (execute.raise_on_error in _config.yml). Unchanged notebooks come from the cache.

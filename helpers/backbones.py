@@ -13,10 +13,13 @@ Two sources:
   on the 60,000 real Fashion-MNIST training images and caches in the data folder
   (``$HELPERS_DATA/backbones``), with its test accuracy and checksum. It is a stand-in for
   ImageNet weights where those cannot be downloaded, and it is always announced as such.
+- ``"fashion-mnist-half"``: the same convnet pretrained only on the five odd-numbered classes
+  (trousers, dresses, sandals, sneakers, ankle boots; 30,000 images), so that the other five
+  (tops, pullovers, coats, shirts, bags) are classes it never saw (lecture 09).
 
 ``"auto"`` tries ImageNet and falls back to the Fashion-MNIST body, saying why. Run
-``python -m helpers.backbones`` to pretrain the cached body ahead of time (``make data`` does;
-with a valid cache it only verifies the checksum).
+``python -m helpers.backbones`` to pretrain both cached bodies ahead of time (``make data``
+does; with a valid cache it only verifies the checksums).
 """
 
 from __future__ import annotations
@@ -41,9 +44,13 @@ from helpers.fetch import (
     sha256sum,
 )
 
-SOURCES = ("auto", "imagenet", "fashion-mnist")
+SOURCES = ("auto", "imagenet", "fashion-mnist", "fashion-mnist-half")
 _FASHION_WIDTHS = (16, 32, 64)
-_FASHION_FILE = "fashion_mnist_convnet_v1.weights.h5"
+# The Fashion-MNIST bodies: the classes each is pretrained on, and its cached weights.
+FASHION_BODIES = {
+    "fashion-mnist": (tuple(range(10)), "fashion_mnist_convnet_v1.weights.h5"),
+    "fashion-mnist-half": ((1, 3, 5, 7, 9), "fashion_mnist_odd_classes_convnet_v1.weights.h5"),
+}
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Backbone:
             values in [0, 255] to a feature map ``(batch, h, w, features)``.
         groups: the body's layers in groups, from the input side to the output side; the
             first group learns most slowly under discriminative learning rates.
-        source: ``"imagenet"`` or ``"fashion-mnist"``.
+        source: ``"imagenet"``, ``"fashion-mnist"`` or ``"fashion-mnist-half"``.
         note: one line of provenance (what the weights were trained on, and how well).
     """
 
@@ -99,8 +106,9 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
     """A pretrained convolutional body, printed with its provenance.
 
     Args:
-        source: ``"imagenet"``, ``"fashion-mnist"`` or ``"auto"`` (ImageNet when its weights
-            can be had, else the Fashion-MNIST body, announced).
+        source: ``"imagenet"``, ``"fashion-mnist"``, ``"fashion-mnist-half"`` (pretrained on
+            the odd-numbered classes only) or ``"auto"`` (ImageNet when its weights can be
+            had, else the Fashion-MNIST body, announced).
         channels: channels of the images the body will see (1 or 3; the Fashion-MNIST body
             takes 1).
         retrain: pretrain the Fashion-MNIST body again even if a cached copy exists.
@@ -131,7 +139,7 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
             "the Fashion-MNIST body takes grey images (channels=1); convert the "
             "images with keras.ops.mean(x, axis=-1, keepdims=True) first"
         )
-    backbone = _fashion_backbone(retrain=retrain)
+    backbone = _fashion_backbone("fashion-mnist" if source == "auto" else source, retrain)
     print(backbone.report())
     return backbone
 
@@ -211,51 +219,64 @@ def fashion_groups(model: Any) -> list[list[Any]]:
 _RECORD_KEYS = ("sha256", "epochs", "test_accuracy")
 
 
-def ensure_fashion_body(*, retrain: bool = False) -> dict:
+def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False) -> dict:
     """Make sure a verified pretrained Fashion-MNIST body is cached; return its record.
 
     Checking a valid cache reads two files and does not import Keras. Processes that need
     the body at once wait for the one that pretrains it.
 
+    Args:
+        source: ``"fashion-mnist"`` (all ten classes) or ``"fashion-mnist-half"``.
+
     Raises:
         CacheFolderError: the cache is not writable (checked before any training).
     """
+    file = FASHION_BODIES[source][1]
     folder = cache_dir() / "backbones"
-    meta = None if retrain else _read_record(folder)
+    meta = None if retrain else _read_record(folder, file)
     if meta is not None:
         return meta
     require_writable_cache(folder)
-    with cache_lock("backbone-fashion"):
-        meta = None if retrain else _read_record(folder, quiet=True)  # pretrained meanwhile?
-        return meta if meta is not None else pretrain_fashion_body(folder)[1]
+    with cache_lock(f"backbone-{source}"):
+        meta = None if retrain else _read_record(folder, file, quiet=True)  # done meanwhile?
+        return meta if meta is not None else pretrain_fashion_body(folder, source=source)[1]
 
 
-def _fashion_backbone(retrain: bool = False) -> Backbone:
+def _fashion_backbone(source: str, retrain: bool = False) -> Backbone:
+    classes, file = FASHION_BODIES[source]
     folder = cache_dir() / "backbones"
     try:
-        meta = ensure_fashion_body(retrain=retrain)
+        meta = ensure_fashion_body(source, retrain=retrain)
     except CacheFolderError as err:  # train it anyway, and keep it for this session
         print(
             f"{err.reason}, so the pretrained body cannot be kept (set {DATA_ENV} to a "
             "writable folder to keep it); pretraining it in memory for this session"
         )
-        model, meta = pretrain_fashion_body(None)
+        model, meta = pretrain_fashion_body(None, source=source)
         where = "kept in memory only"
     else:
         model = fashion_body()
-        model.load_weights(folder / _FASHION_FILE)
-        where = f"cached in {folder / _FASHION_FILE}"
-    note = (
-        f"pretrained by helpers on the 60,000 Fashion-MNIST training images "
-        f"({meta['epochs']} epochs, {meta['test_accuracy']:.3f} test accuracy), a stand-in "
-        f"for ImageNet weights; {where}"
+        model.load_weights(folder / file)
+        where = f"cached in {folder / file}"
+    what = (
+        "the 60,000 Fashion-MNIST training images"
+        if len(classes) == 10
+        else f"the Fashion-MNIST training images of classes {_class_list(classes)} only"
     )
-    return Backbone(model, fashion_groups(model), "fashion-mnist", note)
+    note = (
+        f"pretrained by helpers on {what} ({meta['epochs']} epochs, "
+        f"{meta['test_accuracy']:.3f} test accuracy), a stand-in for ImageNet weights; {where}"
+    )
+    return Backbone(model, fashion_groups(model), source, note)
 
 
-def _read_record(folder: Path, *, quiet: bool = False) -> dict | None:
+def _class_list(classes: tuple[int, ...]) -> str:
+    return ", ".join(map(str, classes))
+
+
+def _read_record(folder: Path, file: str, *, quiet: bool = False) -> dict | None:
     """The cached body's record if the weights match it; else None (after saying why)."""
-    weights, record = folder / _FASHION_FILE, folder / (_FASHION_FILE + ".json")
+    weights, record = folder / file, folder / (file + ".json")
     if not (weights.is_file() and record.is_file()):
         return None
     try:
@@ -278,9 +299,9 @@ def _read_record(folder: Path, *, quiet: bool = False) -> dict | None:
 
 
 def pretrain_fashion_body(
-    folder: Path | None = None, *, epochs: int = 2, seed: int = 0
+    folder: Path | None = None, *, source: str = "fashion-mnist", epochs: int = 2, seed: int = 0
 ) -> tuple[Any, dict]:
-    """Pretrain the Fashion-MNIST body (with a temporary 10-class head) and cache it.
+    """Pretrain a Fashion-MNIST body (with a temporary head) and cache it.
 
     Prints one line per epoch. The weights and a JSON record (epochs, test accuracy, sha256)
     are written atomically: a crash leaves either the old files or none, never half a file.
@@ -288,22 +309,33 @@ def pretrain_fashion_body(
 
     Args:
         folder: where to save it; None keeps it in memory only.
+        source: which body (a key of ``FASHION_BODIES``): the classes it learns and the
+            file it is saved in.
 
     Returns:
         The trained body and its record.
     """
+    import numpy as np
+
     from helpers.datasets import load_fashion_mnist
 
     keras = import_keras()
+    classes, file = FASHION_BODIES[source]
     data = load_fashion_mnist()
+    keep, keep_test = np.isin(data.y_train, classes), np.isin(data.y_test, classes)
+    number = np.zeros(10, int)
+    number[list(classes)] = np.arange(len(classes))  # class -> output of the temporary head
+    x, y = data.x_train[keep][..., None], number[data.y_train[keep]]
+    which = "" if len(classes) == 10 else f" of classes {_class_list(classes)}"
     print(
-        f"pretraining the Fashion-MNIST body ({epochs} epochs on 60,000 images; about "
-        "2-4 minutes on a 2-core CPU, seconds on a GPU; done once)"
+        f"pretraining the Fashion-MNIST body{which} ({epochs} epochs on {len(x):,} images; "
+        "about 1-4 minutes on a 2-core CPU, seconds on a GPU; done once)"
     )
     keras.utils.set_random_seed(seed)
     body = fashion_body()
-    model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
-    steps = epochs * -(-len(data.x_train) // 128)
+    head = keras.layers.Dense(len(classes))
+    model = keras.Sequential([body, keras.layers.GlobalAveragePooling2D(), head])
+    steps = epochs * -(-len(x) // 128)
     # Warm up then anneal (a one-cycle shape): ends at a low rate, so the last weights are good.
     schedule = keras.optimizers.schedules.CosineDecay(
         2e-4, decay_steps=steps - steps // 4, warmup_target=4e-3, warmup_steps=steps // 4
@@ -314,9 +346,11 @@ def pretrain_fashion_body(
         metrics=["accuracy"],
     )
     start = time.perf_counter()
-    model.fit(data.x_train[..., None], data.y_train, epochs=epochs, batch_size=128, verbose=2)
-    accuracy = model.evaluate(data.x_test[..., None], data.y_test, verbose=0)[1]
+    model.fit(x, y, epochs=epochs, batch_size=128, verbose=2)
+    x_test, y_test = data.x_test[keep_test][..., None], number[data.y_test[keep_test]]
+    accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
     meta = {
+        "classes": list(classes),
         "epochs": epochs,
         "seed": seed,
         "test_accuracy": round(float(accuracy), 4),
@@ -329,7 +363,7 @@ def pretrain_fashion_body(
     )
     if folder is not None:
         try:
-            _save_body(body, meta, Path(folder))
+            _save_body(body, meta, Path(folder), file)
         except OSError as err:
             print(
                 f"could not save the pretrained body in {folder} ({err.strerror or err}); "
@@ -338,26 +372,27 @@ def pretrain_fashion_body(
     return body, meta
 
 
-def _save_body(body: Any, meta: dict, folder: Path) -> None:
+def _save_body(body: Any, meta: dict, folder: Path, file: str) -> None:
     """Write the weights and their record (with the weights' sha256) atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        partial = Path(tmp) / _FASHION_FILE
+        partial = Path(tmp) / file
         body.save_weights(partial)
         meta["sha256"] = sha256sum(partial)
         (Path(tmp) / "record.json").write_text(json.dumps(meta, indent=1))
-        os.replace(partial, folder / _FASHION_FILE)
-        os.replace(Path(tmp) / "record.json", folder / (_FASHION_FILE + ".json"))
+        os.replace(partial, folder / file)
+        os.replace(Path(tmp) / "record.json", folder / (file + ".json"))
 
 
 if __name__ == "__main__":  # `make data`: pretrain once, afterwards only verify the cache
     import sys
 
-    try:
-        record = ensure_fashion_body()
-    except CacheFolderError as error:
-        sys.exit(f"error: {error}")
-    print(
-        f"Fashion-MNIST body cached and verified ({record['test_accuracy']:.3f} test accuracy) "
-        f"in {cache_dir() / 'backbones'}"
-    )
+    for name in FASHION_BODIES:
+        try:
+            record = ensure_fashion_body(name)
+        except CacheFolderError as error:
+            sys.exit(f"error: {error}")
+        print(
+            f"{name} body cached and verified ({record['test_accuracy']:.3f} test accuracy) "
+            f"in {cache_dir() / 'backbones'}"
+        )

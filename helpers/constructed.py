@@ -4,6 +4,8 @@
   labelled with the set of classes present (lecture 14).
 - :func:`make_fashion_locations`: image regression, one real Fashion-MNIST item placed on a
   larger canvas, the target its centre (lecture 14).
+- :func:`make_fashion_pair`: a binary task between two real Fashion-MNIST classes, sized and
+  balanced like the course's image competition (lecture 09).
 - :func:`load_acoustic_scenes`: log-mel spectrogram sequences (40 bands x 501 frames) shaped
   like the course's acoustic-scene competition: the real data from a folder you name, else a
   synthetic stand-in, always announced as such (lecture 08).
@@ -78,6 +80,68 @@ def make_fashion_mosaics(
         "constructed",
         note,
         {"class_names": fashion.class_names},
+    ).announce()
+
+
+def make_fashion_pair(
+    positive: str = "Shirt",
+    negative: str = "T-shirt/top",
+    *,
+    n_positive: int = 1448,
+    n_negative: int = 847,
+    n_test: int = 1531,
+    seed: int = 0,
+) -> Dataset:
+    """A binary task between two Fashion-MNIST classes, sized like the image competition of
+    the course (seed 003: 2,295 labelled photos, 1,448 of one class and 847 of the other, and
+    1,531 test photos).
+
+    The labelled images come from the training items, the test images from the test items,
+    in the same proportions. Label 1 is ``positive``.
+
+    Returns:
+        Dataset (kind ``constructed``) with ``x_train`` (n, 28, 28) uint8, ``y_train`` (n,)
+        int in {0, 1}, ``x_test``, ``y_test`` and ``class_names`` ``[negative, positive]``.
+
+    Raises:
+        ValueError: an unknown class name, the same class twice, or counts too large.
+    """
+    fashion = _fashion()
+    names = list(fashion.class_names)
+    for name in (positive, negative):
+        if name not in names:
+            raise ValueError(f"unknown Fashion-MNIST class {name!r}: use one of {names}")
+    if positive == negative:
+        raise ValueError(f"positive and negative must be different classes, both are {positive!r}")
+    n_pos, n_neg = _check_count("n_positive", n_positive), _check_count("n_negative", n_negative)
+    n_test = _check_count("n_test", n_test, low=2)
+    test_pos = round(n_test * n_pos / (n_pos + n_neg))
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, counts in (("train", (n_neg, n_pos)), ("test", (n_test - test_pos, test_pos))):
+        labels = fashion[f"y_{split}"]
+        picks = []
+        for name, count in zip((negative, positive), counts):
+            pool = np.flatnonzero(labels == names.index(name))
+            if count > len(pool):
+                raise ValueError(
+                    f"{split}: asked for {count} {name!r} items, Fashion-MNIST has {len(pool)}"
+                )
+            picks.append(rng.choice(pool, count, replace=False))
+        order = rng.permutation(np.concatenate(picks))
+        arrays[f"x_{split}"] = fashion[f"x_{split}"][order]
+        arrays[f"y_{split}"] = (labels[order] == names.index(positive)).astype(np.int64)
+    note = (
+        f"{positive!r} (label 1) against {negative!r} (label 0), {n_pos:,} + {n_neg:,} labelled "
+        f"like the course's image competition; train from train items, test from test items"
+    )
+    return Dataset(
+        "Fashion-MNIST pair",
+        arrays,
+        fashion.source,
+        "constructed",
+        note,
+        {"class_names": [negative, positive]},
     ).announce()
 
 

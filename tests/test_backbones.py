@@ -145,3 +145,18 @@ def test_make_data_refuses_a_read_only_cache_before_training(
     ):
         backbones.ensure_fashion_body()
     assert "pretraining" not in capsys.readouterr().out
+
+
+def test_half_body_is_pretrained_on_the_odd_classes_only(monkeypatch, private_cache, capsys):
+    """The second body learns classes 1, 3, 5, 7, 9 (a 5-way head) and has its own files."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    half = backbones.load_backbone("fashion-mnist-half")
+    out = capsys.readouterr().out
+    assert "pretraining the Fashion-MNIST body of classes 1, 3, 5, 7, 9" in out
+    assert half.source == "fashion-mnist-half" and "classes 1, 3, 5, 7, 9 only" in half.note
+    file = backbones.FASHION_BODIES["fashion-mnist-half"][1]
+    record = json.loads((private_cache / "backbones" / (file + ".json")).read_text())
+    assert record["classes"] == [1, 3, 5, 7, 9]
+    assert not (private_cache / "backbones" / BODY_FILES[0]).exists()  # the full body: untouched

@@ -27,6 +27,33 @@ def test_mosaic_labels_are_the_classes_of_their_tiles():
 
 
 @needs_fashion
+def test_pair_is_sized_like_the_competition_and_labels_the_right_items(capsys):
+    fashion = datasets.load_fashion_mnist()
+    shirts = {item.tobytes() for item in fashion.x_test[fashion.y_test == 6]}
+    ds = constructed.make_fashion_pair(seed=1)
+    assert "CONSTRUCTED ('Shirt' (label 1) against 'T-shirt/top'" in capsys.readouterr().out
+    assert ds.x_train.shape == (2295, 28, 28) and ds.y_train.sum() == 1448
+    assert len(ds.y_test) == 1531 and ds.y_test.sum() == round(1531 * 1448 / 2295)
+    assert all((x.tobytes() in shirts) == bool(y) for x, y in zip(ds.x_test, ds.y_test))
+    assert ds.class_names == ["T-shirt/top", "Shirt"]
+    assert 0.3 < ds.y_train[:100].mean() < 0.9  # shuffled, not sorted by class
+
+
+@needs_fashion
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"positive": "Shirts"}, "unknown Fashion-MNIST class 'Shirts'"),
+        ({"negative": "Shirt"}, "must be different classes"),
+        ({"n_positive": 7000}, "asked for 7000 'Shirt' items, Fashion-MNIST has 6000"),
+    ],
+)
+def test_pair_arguments_are_checked(bad, message):
+    with pytest.raises(ValueError, match=message):
+        constructed.make_fashion_pair(**bad)
+
+
+@needs_fashion
 def test_location_targets_are_the_item_centres():
     ds = constructed.make_fashion_locations(n_train=10, n_test=20, canvas=48)
     for image, (row, col) in zip(ds.x_test, ds.y_test):
