@@ -34,8 +34,11 @@
 # - choose the number of epochs, and judge when a deeper network is worth it;
 # - switch mixed precision on and off, and say what it changes.
 #
-# **Follows** lesson 6 of fastai's Practical Deep Learning (2020) notes (seed 004) and the
-# image competition of the course blog (seed 003).
+# **Follows** lesson 6 of fastai's Practical Deep Learning (2020) notes (seed 004). The course
+# blog's image competition (seed 003: cached features, warm restarts, differential rates,
+# test-time augmentation) is worked step by step in
+# [lecture 09](09_transfer_learning.ipynb); from it this lecture keeps the learning-rate finder
+# and reading the mistakes.
 # **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
 # profile (the 5,000 MNIST digits that ship offline, a body pretrained on Fashion-MNIST); the full
 # profile uses all of MNIST and ImageNet weights where they can be downloaded (a few minutes on a

@@ -259,11 +259,15 @@ def predict_tta(
         augment: a Keras layer (or model) of random augmentations, applied with
             ``training=True`` so that it actually transforms.
         n: how many augmented copies to average with the original.
-        seed: makes the augmented copies reproducible.
+        seed: makes the augmented copies reproducible: the same seed, the same copies.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more augmented copies, not {n}")
     keras.utils.set_random_seed(seed)
+    if isinstance(augment, keras.layers.Layer):
+        # A random layer's generator keeps its state from call to call, so reseeding alone
+        # would not repeat the copies; a fresh copy of the layer, made now, does.
+        augment = augment.__class__.from_config(augment.get_config())
     versions = [x] + [keras.ops.convert_to_numpy(augment(x, training=True)) for _ in range(n)]
     predictions = [model.predict(v, batch_size=batch_size, verbose=0) for v in versions]
     return np.mean(predictions, axis=0)

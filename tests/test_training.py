@@ -154,6 +154,19 @@ def test_tta_is_the_mean_over_the_original_and_its_augmented_copies():
         training.predict_tta(model, x, flip, n=-1)
 
 
+def test_tta_draws_the_same_copies_for_the_same_seed():
+    """A Keras random layer keeps its generator's state between calls; predict_tta must still
+    repeat itself for a seed (it failed before it rebuilt the layer)."""
+    x = np.random.default_rng(0).random((16, 8, 8, 1)).astype("float32")
+    model = tiny_image_model()
+    augment = keras.Sequential(
+        [keras.layers.RandomFlip("horizontal"), keras.layers.RandomZoom(0.2)]
+    )
+    first = training.predict_tta(model, x, augment, n=2, seed=3)
+    np.testing.assert_array_equal(first, training.predict_tta(model, x, augment, n=2, seed=3))
+    assert not np.allclose(first, training.predict_tta(model, x, augment, n=2, seed=4))
+
+
 def test_cached_features_ignore_augmentation():
     """Augmentation layers act in training only: features cached from a body that contains
     one are those of the unchanged images."""
