@@ -251,3 +251,57 @@ def test_japanese_vowels_without_a_verified_copy_say_what_to_install(monkeypatch
     monkeypatch.setitem(datasets.VOWELS_SHA256, "TRAIN", "0" * 64)
     with pytest.raises(DataUnavailableError, match=r"pip install 'sktime>=1.2,<1.3'"):
         datasets.load_japanese_vowels()
+
+
+def _pet_zip(folder, per_class=6):
+    """A small zip laid out like Microsoft's, with the kinds of broken files the real one has."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    path = folder / "pets.zip"
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(path, "w") as zf:
+        for pet, shade in (("Cat", 40), ("Dog", 200)):
+            for i in range(per_class):
+                buf = io.BytesIO()
+                pixels = np.full((30 + i, 50, 3), shade, np.uint8) + rng.integers(
+                    0, 9, (30 + i, 50, 3), dtype=np.uint8
+                )
+                Image.fromarray(pixels).save(buf, "JPEG")
+                zf.writestr(f"PetImages/{pet}/{i}.jpg", buf.getvalue())
+            zf.writestr(f"PetImages/{pet}/Thumbs.db", b"not a photo")
+        zf.writestr("PetImages/Cat/666.jpg", b"\x89PNG not a jpeg at all")  # not JFIF
+        zf.writestr("PetImages/Dog/11702.jpg", buf.getvalue()[:200])  # JFIF, truncated
+    return path
+
+
+def test_pet_photos_are_balanced_disjoint_and_skip_broken_files(tmp_path):
+    arrays, skipped = datasets.read_pet_photos(_pet_zip(tmp_path), 8, 4, size=16, seed=1)
+    assert arrays["x_train"].shape == (8, 16, 16, 3) and arrays["x_train"].dtype == np.uint8
+    assert arrays["x_test"].shape == (4, 16, 16, 3)
+    assert np.bincount(arrays["y_train"]).tolist() == [4, 4]
+    assert np.bincount(arrays["y_test"]).tolist() == [2, 2]
+    # labels follow the photos: cats are dark, dogs light
+    assert (arrays["x_train"].mean(axis=(1, 2, 3)) > 120).tolist() == (
+        arrays["y_train"] == 1
+    ).tolist()
+    # no photo in both splits (each test photo differs from every training photo)
+    diffs = np.abs(arrays["x_test"][:, None].astype(int) - arrays["x_train"][None].astype(int))
+    assert diffs.reshape(4, 8, -1).max(axis=2).min() > 0
+    assert skipped == 2  # the PNG and the truncated JPEG; Thumbs.db is never a candidate
+
+
+def test_pet_photos_asking_for_too_many_is_one_clear_line(tmp_path):
+    with pytest.raises(ValueError, match="only 6 readable cat photos.*ask for fewer"):
+        datasets.read_pet_photos(_pet_zip(tmp_path), 14, 2, size=16, seed=0)
+
+
+def test_cats_vs_dogs_offline_and_wrong_file(offline, tmp_path):
+    with pytest.raises(DataUnavailableError, match="Cats vs Dogs"):
+        datasets.load_cats_vs_dogs()
+    with pytest.raises(CorruptDataError):
+        datasets.load_cats_vs_dogs(path=_pet_zip(tmp_path))
+    with pytest.raises(ValueError, match="even"):
+        datasets.load_cats_vs_dogs(n_train=3)
