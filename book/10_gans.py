@@ -88,6 +88,7 @@ from sklearn.linear_model import LogisticRegression
 
 from helpers.backbones import load_backbone
 from helpers.datasets import load_fashion_mnist, load_images
+from helpers.fetch import offline_mode
 from helpers.training import cached_features, gradients
 
 L = keras.layers
@@ -736,6 +737,8 @@ plt.show()
 # %%
 if profile.quick:
     print("quick profile: the VGG-19 dream runs with HELPERS_PROFILE=full")
+elif offline_mode():
+    print("HELPERS_OFFLINE is set, so no VGG-19 weights; the Fashion-MNIST dream stands in")
 else:
     try:
         vgg19 = keras.applications.VGG19(include_top=False, weights="imagenet")
