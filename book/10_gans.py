@@ -438,13 +438,12 @@ print(
 
 # %%
 body = load_backbone("fashion-mnist").model
-pooled = keras.Sequential([body, L.GlobalAveragePooling2D()])
 
 
-def feature_stats(images):
-    """Mean and covariance of the body's pooled features; images in [0, 255]."""
-    f = cached_features(pooled, images)
-    return f.mean(axis=0), np.cov(f, rowvar=False)
+def gaussian_fit(features):
+    """Mean and covariance of the body's features, averaged over positions (64 numbers)."""
+    pooled = features.mean(axis=(1, 2))
+    return pooled.mean(axis=0), np.cov(pooled, rowvar=False)
 
 
 def frechet(a, b):
@@ -455,17 +454,17 @@ def frechet(a, b):
     return float(((m1 - m2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * root)
 
 
-real_stats = feature_stats(fashion.x_test[..., None])
-floor = frechet(real_stats, feature_stats(fashion.x_train[:2000, ..., None]))
+train_features = cached_features(body, fashion.x_train[..., None])  # each image through once
+test_features = cached_features(body, fashion.x_test[..., None])
+real_stats = gaussian_fit(test_features)
+floor = frechet(real_stats, gaussian_fit(train_features[:2000]))
 print(f"Fréchet distance between 2,000 real test and 2,000 real training images: {floor:.2f}")
 
-train_features = cached_features(body, fashion.x_train[..., None])
 head = keras.Sequential([keras.Input(train_features.shape[1:]), L.Flatten(), L.Dense(10)])
 head.compile(
     "adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
 )
 head.fit(train_features, fashion.y_train, epochs=3, verbose=0)
-test_features = cached_features(body, fashion.x_test[..., None])
 judge_accuracy = head.evaluate(test_features, fashion.y_test, verbose=0)[1]
 judge = keras.Sequential([keras.Input((28, 28, 1)), body, head])
 print(f"class judge (body + linear head): {judge_accuracy:.3f} test accuracy on real images")
@@ -492,7 +491,8 @@ def to_pixels(images):
 
 
 def generated_stats(n=2000):
-    return feature_stats(to_pixels(generator.predict(noise(n, Z), batch_size=500, verbose=0)))
+    images = to_pixels(generator.predict(noise(n, Z), batch_size=500, verbose=0))
+    return gaussian_fit(cached_features(body, images))
 
 
 fixed_z = noise(8, Z)
