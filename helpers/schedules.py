@@ -6,7 +6,7 @@ hyperparameter before every batch and sets it on the optimizer. The usual schedu
 a line each (the idea and the names follow fastai's ``ParamScheduler``)::
 
     ParamScheduler(learning_rate=cosine(1e-2, 1e-5))                     # cosine annealing
-    ParamScheduler(learning_rate=repeat(4, triangle(1e-4, 1e-2)))        # cyclical (CLR)
+    ParamScheduler(learning_rate=cyclic(1e-4, 1e-2, cycles=4))            # cyclical (CLR)
     ParamScheduler(learning_rate=sgdr(1e-2, cycle_lengths=(1, 2, 4)))      # SGDR
     OneCycle(1e-2)                                                       # one cycle
 
@@ -78,6 +78,14 @@ def combine(lengths: Sequence[float], schedules: Sequence[Schedule]) -> Schedule
 def repeat(cycles: int, schedule: Schedule) -> Schedule:
     """``schedule`` run ``cycles`` times in a row (warm restarts, cyclical rates)."""
     return combine([1] * cycles, [schedule] * cycles)
+
+
+def cyclic(low: float, high: float, cycles: int) -> Schedule:
+    """Smith's cyclical learning rate (CLR, "triangular" mode): ``cycles`` triangles between
+    ``low`` and ``high``, each up in a straight line and down again."""
+    if cycles < 1 or not 0 <= low < high:
+        raise ValueError(f"need cycles >= 1 and 0 <= low < high, got {cycles}, {low}, {high}")
+    return repeat(cycles, triangle(low, high))
 
 
 def sgdr(

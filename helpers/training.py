@@ -271,3 +271,56 @@ def predict_tta(
     versions = [x] + [keras.ops.convert_to_numpy(augment(x, training=True)) for _ in range(n)]
     predictions = [model.predict(v, batch_size=batch_size, verbose=0) for v in versions]
     return np.mean(predictions, axis=0)
+
+
+class SWA(keras.callbacks.Callback):
+    """Stochastic weight averaging (Izmailov et al. 2018), with the batch-norm statistics
+    recomputed for the averaged weights.
+
+    At the end of every epoch from ``start_epoch`` on (counted from 1), the model's weights
+    join a running mean: points along one training run, collected while a cyclical or high
+    constant rate keeps it moving (averaging independently trained networks would not work:
+    their units are in different orders). When training ends the model gets the mean, and,
+    since a batch-norm layer's moving statistics belong to the weights they were measured
+    with, those are re-estimated on ``x`` (:func:`reestimate_batch_norm`).
+
+    Args:
+        start_epoch: the first epoch (1-based) whose weights are averaged.
+        x: training inputs for the batch-norm pass (None: the model has no batch norm).
+        keep_snapshots: keep each averaged snapshot in ``self.snapshots`` (for checking).
+    """
+
+    def __init__(self, start_epoch: int, x: np.ndarray | None = None, *, keep_snapshots=False):
+        super().__init__()
+        if start_epoch < 1:
+            raise ValueError(f"start_epoch counts from 1, got {start_epoch}")
+        self.start_epoch, self.x, self.keep_snapshots = start_epoch, x, keep_snapshots
+        self.mean: list[np.ndarray] | None = None
+        self.count = 0
+        self.snapshots: list[list[np.ndarray]] = []
+
+    def on_train_begin(self, logs=None):
+        self.mean, self.count, self.snapshots = None, 0, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 < self.start_epoch:
+            return
+        weights = [np.array(w, dtype=np.float64) for w in self.model.get_weights()]
+        self.count += 1
+        if self.mean is None:
+            self.mean = weights
+        else:  # a running mean: mean += (w - mean) / n
+            self.mean = [m + (w - m) / self.count for m, w in zip(self.mean, weights)]
+        if self.keep_snapshots:
+            self.snapshots.append(weights)
+
+    def on_train_end(self, logs=None):
+        if self.mean is None:
+            print(f"SWA: training ended before epoch {self.start_epoch}; weights left as they are")
+            return
+        dtypes = [w.dtype for w in self.model.get_weights()]
+        self.model.set_weights([m.astype(d) for m, d in zip(self.mean, dtypes)])
+        layers = 0 if self.x is None else reestimate_batch_norm(self.model, self.x)
+        print(
+            f"SWA: averaged {self.count} epochs' weights; {layers} batch-norm layers re-estimated"
+        )

