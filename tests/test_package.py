@@ -23,6 +23,7 @@ LAYERS = {
     "training": 1,
     "schedules": 1,
     "interpret": 1,
+    "layers": 1,
     "learner": 2,
     "constructed": 2,
     "backbones": 3,
