@@ -684,7 +684,8 @@ closing.round(3)
 #    `StratifiedKFold`'s.
 # 5. Remove the link count from the meta features and rerun the stack. How much of its lead
 #    came from the links?
-#
+
+# %% [markdown]
 # ## Solutions
 
 # %% [markdown]
