@@ -35,8 +35,8 @@
 # - stack the models' out-of-fold predictions.
 #
 # **Follows** part 1 of the course's text competition report (seed 003: Quora insincere
-# questions, F1 0.604 with stacking). [Lecture 12](12_text_deep.ipynb) is part 2, the deep
-# pipeline, on the same split.
+# questions, F1 0.604 with stacking). Part 2, the deep pipeline on the same split, is
+# lecture 12 (still to be written).
 # **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) (quick
 # profile). The full profile trains more boosting rounds and topics; set `COMPETITION_CSV` to
 # the competition's `train.csv` to run the same notebook on Quora's questions.
@@ -95,8 +95,8 @@ from helpers.datasets import load_competition_csv, load_tweets
 # Quora's file cannot be redistributed, so the book ships a real stand-in with the same shape:
 # short texts, a minority class, noisy labels. It is Donald Trump's tweets from 2009-2017 (the
 # R package `dslabs`), labelled 1 when sent from *Twitter for Android*, the phone Trump used
-# himself, and 0 from every other client (mostly his staff). Tweets are about as long as
-# Quora questions. The label is noisy in the same way: a staffer can write like the boss.
+# himself, and 0 from every other client (mostly his staff). Tweets are short texts, like
+# Quora's questions, and the label is noisy in the same way: a staffer can write like the boss.
 #
 # Two things in this set would let a model cheat, and we guard against both:
 #
@@ -119,19 +119,27 @@ if csv:
     data = load_competition_csv(csv)
     frame = pd.DataFrame({"text": data.text, "y": data.y})
     n = profile.pick(quick=50_000, full=len(frame))
-    frame = frame.sample(min(n, len(frame)), random_state=0) if n < len(frame) else frame
+    frame = frame.sample(n, random_state=0) if n < len(frame) else frame
     train, test = train_test_split(frame, test_size=0.2, stratify=frame.y, random_state=0)
     data_name = "Quora questions"
 else:
     tweets = load_tweets()
     frame = pd.DataFrame({"text": tweets.text, "y": tweets.y, "time": tweets.created_at})
-    print(frame.groupby(frame.time.dt.year).y.agg(tweets="size", android="mean").T.round(2))
+    by_year = frame.groupby(frame.time.dt.year).y.agg(tweets="size", android="mean")
+    print(by_year.T.round(2))
     frame = frame[(frame.time >= "2013-01-01") & (frame.time < "2017-03-01")]
     train, test = frame[frame.time < "2016-07-01"], frame[frame.time >= "2016-07-01"]
     data_name = "Trump tweets, Android vs other, 2013-01 to 2017-02"
 y_train, y_test = train.y.to_numpy(), test.y.to_numpy()
 print(f"{data_name}: {len(train):,} train ({y_train.mean():.1%} positive), ", end="")
 print(f"{len(test):,} test ({y_test.mean():.1%} positive)")
+
+# %% [markdown]
+#
+# %% tags=["remove-cell"]
+if not csv:  # the time trap the text describes: no Android tweet before 2013, fewer in 2017
+    assert (by_year.loc[2009:2012, "android"] == 0).all() and by_year.loc[2013, "android"] > 0.2
+    assert by_year.loc[2017, "android"] < by_year.loc[2016, "android"] / 2
 
 # %% [markdown]
 # The table shows the time trap: the years 2009-2012 are all 0, and 2017 falls back. The
@@ -362,6 +370,7 @@ folds_seen = np.concatenate([held_out for _, held_out in FOLDS])
 assert np.array_equal(np.sort(folds_seen), np.arange(len(y_train)))  # each row held out once
 assert not np.isnan(oof_lr).any()
 assert f1_tuned > f1_half + 0.1, (f1_tuned, f1_half)  # the threshold is where the gain is
+assert f1_tuned > f1_score(y_train, np.ones_like(y_train)) + 0.1  # and the model reads the text
 
 # %% [markdown]
 # At 0.5 this model finds few positives: strong regularisation (`C=0.1`) squeezes the
@@ -498,9 +507,9 @@ results.round(3)
 
 # %% tags=["remove-cell"]
 assert (results["F1, nested"] <= results["F1, tuned (optimistic)"] + 1e-12).all()
-assert (results["F1, tuned (optimistic)"] >= results["F1 at 0.5"]).all()
-# The text models beat sentiment and topics, as in the report.
-text_rows = ["TF-IDF + LR", "counts + LR", "counts + multinomial NB"]
+# The word models are close together and beat sentiment and topics, as in the report.
+text_rows = ["TF-IDF + LR", "TF-IDF + LightGBM", "counts + LR", "counts + multinomial NB"]
+assert np.ptp(results.loc[text_rows, "F1, nested"]) < 0.05, results
 assert (
     results.loc[text_rows, "F1, nested"].min()
     > results.loc["sentiment + topics + LR", "F1, nested"]
@@ -513,7 +522,7 @@ assert (
 # weak here: the link count, the upper-case words and the exclamation marks are the author's
 # habits, which is exactly what our label is about. A stand-in does not reproduce a ranking
 # that depends on what the label means; it does reproduce the mechanics.
-#
+
 # %% [markdown]
 # ### What dropping stop words costs
 #
@@ -552,7 +561,8 @@ stop_cost.round(4)
 assert (stop_cost.iloc[1] > stop_cost.iloc[0]).all(), stop_cost  # keeping them helps
 weights_dropped = {word: coef[stem(word)] for word in dropped}
 assert sorted(weights_dropped, key=weights_dropped.get)[-2:] in (["so", "very"], ["very", "so"])
-#
+
+# %% [markdown]
 # ## Stacking
 #
 # The report's best score came from stacking: a logistic regression trained on the seven
@@ -581,7 +591,7 @@ results.drop(columns="seconds").round(3)
 # %% tags=["remove-cell"]
 best_single = results.drop(results.index[-1])
 assert results.iloc[-1]["F1, nested"] > best_single["F1, nested"].max(), results
-assert results.iloc[-1]["F1, test period"] > best_single["F1, test period"].max() - 0.01, results
+assert results.iloc[-1]["F1, test period"] > best_single["F1, test period"].max(), results
 
 # %% [markdown]
 # The stack beats every single model out of fold, and on the test period. The text models and
@@ -722,7 +732,8 @@ no_links = meta_train.drop(columns="links").to_numpy(float)
 oof_meta, test_meta = out_of_fold(
     scaled_lr(), no_links, meta_test.drop(columns="links").to_numpy(float)
 )
-level_one[:, 0], level_one_test[:, 0] = oof_meta, test_meta
-oof_stack2, _ = out_of_fold(stacker, level_one, level_one_test)
+without_links, without_links_test = level_one.copy(), level_one_test.copy()
+without_links[:, 0], without_links_test[:, 0] = oof_meta, test_meta  # column 0: meta features
+oof_stack2, _ = out_of_fold(stacker, without_links, without_links_test)
 print(f"meta without links, nested F1: {nested_f1(y_train, oof_meta):.4f}")
 print(f"stack without links, nested F1: {nested_f1(y_train, oof_stack2):.4f}")
