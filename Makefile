@@ -17,7 +17,7 @@ help:
 	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
 	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
 	@echo "make book-clean  build the site from scratch, as CI does"
-	@echo "make data  offline data: Fashion-MNIST (Debian), the pretrained Fashion-MNIST bodies"
+	@echo "make data  offline data: Fashion-MNIST (Debian), the pretrained Fashion-MNIST bodies, word vectors"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
@@ -56,6 +56,7 @@ data: $(STAMP)
 	  || echo "could not install dataset-fashion-mnist; Fashion-MNIST will be downloaded on first use"; \
 	fi
 	$(BIN)/python -m helpers.backbones || echo "could not pretrain the backbone now (see above); lectures 09, 13 and 14 will try again on first use"
+	$(BIN)/python -c "from helpers.datasets import load_word_vectors; load_word_vectors()" || echo "could not fetch the word vectors now (see above); lecture 12 will try again on first use"
 
 # Warnings are errors (-W, with --keep-going to report them all); a failing cell fails the
 # build (execute.raise_on_error in _config.yml). Unchanged notebooks come from the cache.

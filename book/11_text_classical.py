@@ -35,8 +35,8 @@
 # - stack the models' out-of-fold predictions.
 #
 # **Follows** part 1 of the course's text competition report (seed 003: Quora insincere
-# questions, F1 0.604 with stacking). Part 2, the deep pipeline on the same split, is
-# lecture 12 (still to be written).
+# questions, F1 0.604 with stacking). Part 2, the deep pipeline on the same data, is
+# [lecture 12](12_text_deep.ipynb).
 # **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) (quick
 # profile). The full profile trains more boosting rounds and topics; set `COMPETITION_CSV` to
 # the competition's `train.csv` to run the same notebook on Quora's questions.

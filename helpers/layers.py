@@ -3,6 +3,8 @@
 :class:`AdditiveAttention` pools a sequence into one vector with learned weights per time
 step, respecting the padding mask (lecture 12). Keras' own ``keras.layers.Attention`` and
 ``AdditiveAttention`` are query-key attention between two sequences, a different layer.
+:class:`MaskedGlobalMaxPooling1D` is the maximum over time that skips the padding: Keras'
+``GlobalMaxPooling1D`` drops the mask (with a warning) and takes the padded steps' zeros too.
 Backend-neutral: only ``keras.ops``.
 """
 
@@ -59,3 +61,30 @@ class AdditiveAttention(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "return_weights": self.return_weights}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+    """The maximum of each feature over the time steps that are not padding.
+
+    Takes (batch, time, features) and the mask from upstream; returns (batch, features). A
+    row that is all padding gives zeros. Keras' ``GlobalMaxPooling1D`` ignores the mask, so
+    the zeros a masked recurrent layer outputs on padded steps join its maximum.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return ops.max(x, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        maximum = ops.max(ops.where(keep, x, ops.full_like(x, -1e9)), axis=1)
+        return ops.where(ops.any(keep, axis=1), maximum, ops.zeros_like(maximum))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])

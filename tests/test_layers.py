@@ -1,4 +1,5 @@
-"""helpers.layers.AdditiveAttention: weights that sum to one, zero on padding."""
+"""helpers.layers: attention weights that sum to one and are zero on padding; a max pooling
+that skips the padding."""
 
 from __future__ import annotations
 
@@ -52,3 +53,21 @@ def test_attention_trains_and_saves(tmp_path):
     net.save(tmp_path / "net.keras")
     again = keras.saving.load_model(tmp_path / "net.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), net.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_masked_max_pooling_skips_the_padding():
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((4,), dtype="int32")
+    h = keras.layers.Embedding(10, 3, mask_zero=True)(tokens)
+    model = keras.Model(tokens, layers.MaskedGlobalMaxPooling1D()(h))
+    table = -1.0 - np.arange(30, dtype="float32").reshape(10, 3)  # every vector negative
+    table[0] = 5.0  # the padding's vector would win an unmasked maximum
+    model.layers[1].set_weights([table])
+    x = np.array([[3, 4, 0, 0], [0, 0, 0, 0], [7, 2, 9, 1]])
+    pooled = _numpy(model(x))
+    np.testing.assert_allclose(pooled[0], table[[3, 4]].max(axis=0))
+    np.testing.assert_allclose(pooled[1], 0.0)  # all padding: zeros, not -1e9
+    np.testing.assert_allclose(pooled[2], table[[7, 2, 9, 1]].max(axis=0))
+    # Keras' own layer takes the padding too: the reason this one exists.
+    unmasked = _numpy(keras.layers.GlobalMaxPooling1D()(keras.ops.take(table, x, axis=0)))
+    assert (unmasked[0] == 5.0).all()
