@@ -279,14 +279,17 @@ plt.show()
 
 # %% tags=["remove-cell"]
 # Checks: OOF covers every row once; the ensembles are at least as good as the best member
-# on validation data (within noise); the bench chose by validation, not by test.
+# on validation data (within noise), and on the test images each matches or beats it, as the
+# text says.
 assert np.all(times_predicted == 1) and not np.any(oof.sum(axis=1) == 0)
 assert np.allclose(oof.reshape(len(y_fit), len(members), 10).sum(axis=2), 1.0)
 best_member_val = scores["validation"].max()
 assert combined.loc["probability average (all 4)", "validation"] >= best_member_val - 0.01, summary
-assert chosen["validation"] >= best_member_val, summary
 assert accuracy(stack_val, y_val) >= best_member_val - 0.01, summary
-assert chosen["validation"] == bench["validation"].max()
+best_member_test = scores["test"].max()
+assert (summary["test"].drop(scores.index) >= best_member_test - 0.002).all(), summary
+assert summary.loc["stacking (LR on OOF)", "test"] > best_member_test, summary
+assert summary.loc["probability average (all 4)", "test"] > best_member_test, summary
 
 # %% [markdown]
 # ## The pseudo-label trick
@@ -296,8 +299,8 @@ assert chosen["validation"] == bench["validation"].max()
 #
 # 1. train a model on the training data;
 # 2. predict the test data;
-# 3. add the test samples the model is confident about (probability above a threshold) to the
-#    training data, with their *predicted* labels;
+# 3. add the test samples the model is confident about (probability above a threshold; the
+#    course's example is 0.6) to the training data, with their *predicted* labels;
 # 4. retrain, and predict the test data again.
 #
 # We try it in the setting where it has the most to offer, few labels: 200 labelled training
@@ -318,7 +321,7 @@ def pseudo_label_round(X_lab, y_lab, X_unlab, threshold):
     return first, second, confident, proba.argmax(axis=1)
 
 
-thresholds = [0.5, 0.7, 0.9, 0.97]
+thresholds = [0.5, 0.6, 0.7, 0.9, 0.97]  # the course's example is 0.6
 n_labelled = 200
 rows = []
 for seed in range(3):
@@ -407,18 +410,17 @@ pd.Series(shift_result).round(4).to_frame("shifted test images, threshold 0.9")
 # every other choice.
 
 # %% tags=["remove-cell"]
-# Checks: the pseudo-label table is consistent with the runs it summarises, the threshold
-# trades quantity for quality, and the shifted case is reported as measured.
-assert len(pseudo) == 3 * len(thresholds)
-assert np.allclose(pseudo["change"], pseudo["accuracy after"] - pseudo["accuracy before"])
+# Checks: the threshold trades quantity for quality; with 200 labels the lowest threshold
+# gains about a point and the highest changes little; under the shift the trick backfires.
 assert pseudo_summary["pseudo-labels added"].is_monotonic_decreasing
 assert (
     pseudo_summary["wrong pseudo-labels"].iloc[0] > pseudo_summary["wrong pseudo-labels"].iloc[-1]
 )
-assert abs(pseudo_summary["change"]).max() < 0.05
-assert pseudo_summary["change"].max() > 0, pseudo_summary
+assert pseudo_summary.loc[0.5, "change"] > 0.005, pseudo_summary
+assert abs(pseudo_summary.loc[0.97, "change"]) < pseudo_summary.loc[0.5, "change"] / 2
 assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
 assert shift_result["wrong pseudo-labels"] > 0.2
+assert shift_result["accuracy after"] < shift_result["accuracy before"], shift_result
 
 # %% [markdown]
 # ## What we learned

@@ -276,12 +276,11 @@ pd.DataFrame(runs).T.astype({"trainable parameters": int}).round(3)
 # other seeds. The frozen table also trains faster, since it has no gradient to compute.
 
 # %% tags=["remove-cell"]
-# Transfer learning's point, on the later months: the pretrained table beats the scratch one.
-pretrained_row, scratch_row = (
-    runs["pretrained vectors, frozen"],
-    runs["vectors learned from scratch"],
-)
-assert pretrained_row["F1, test period"] > scratch_row["F1, test period"] + 0.02, runs
+# Transfer learning's point, on the later months: the pretrained table beats the scratch one
+# (a claim about the tweets; with COMPETITION_CSV the notebook reports what it finds).
+pretrained_test = runs["pretrained vectors, frozen"]["F1, test period"]
+if not csv:
+    assert pretrained_test > runs["vectors learned from scratch"]["F1, test period"] + 0.02, runs
 #
 # ### The baseline's mistakes
 #
@@ -538,8 +537,9 @@ closing.round(3).fillna("")
 # %% tags=["remove-cell"]
 # The deep side's lead on the later months, as the text says; the threshold came from validation.
 final_test, classical_test = with_swa["F1, test period"], classical_runs[best_c]["F1, test period"]
-assert final_test > classical_test + 0.03, closing
-assert final_test > runs["pretrained vectors, frozen"]["F1, test period"], closing
+if not csv:  # on the tweets, as the text says
+    assert final_test > classical_test + 0.03, closing
+    assert final_test > pretrained_test, closing
 
 # %% [markdown]
 # ## What we learned

@@ -62,6 +62,7 @@ profile = helpers.setup(keras=True)
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, train_test_split
 from sklearn.neighbors import NearestNeighbors
 
@@ -187,9 +188,11 @@ mosaic_history = learn.fine_tune(profile.pick(quick=4, full=8), base_lr=4e-3)
 # %% [markdown]
 # ### Choosing the threshold
 #
-# The best threshold depends on the data and the model. We predict the validation set once
-# and compute the accuracy for 29 thresholds from 0.05 to 0.95. The curve is smooth and flat
-# near its top, so choosing its maximum on the validation set does not overfit much.
+# The best threshold depends on the data and the model. The course's notebook fixes it at 0.2
+# (`accuracy_multi(thresh=0.2)`), which suited its satellite labels and its model. We predict
+# the validation set once and compute the accuracy for 29 thresholds from 0.05 to 0.95. The
+# curve is smooth and flat near its top, so choosing its maximum on the validation set does
+# not overfit much; the test set then compares the chosen threshold with the course's 0.2.
 
 # %%
 valid_probs = learn.model.predict(xm_valid, verbose=0)
@@ -220,12 +223,15 @@ print(
     f"test: multi-label accuracy {test_accuracy:.4f} at threshold "
     f"{best_threshold:.2f}; every label right on {exact:.1%} of the mosaics"
 )
+course_accuracy = accuracy_multi(test_probs, ym_test, 0.2)
+print(f"test: multi-label accuracy {course_accuracy:.4f} at the course's threshold 0.2")
 
 # %% tags=["remove-cell"]
 all_absent = float((ym_test == 0).mean())  # the accuracy of answering 'no' to all
 assert test_accuracy > all_absent + 0.15, (test_accuracy, all_absent)
 assert test_accuracy > profile.pick(quick=0.88, full=0.95), test_accuracy
-assert max(accuracies) >= accuracy_multi(valid_probs, ym_valid, 0.5)
+# The threshold chosen on validation beats the course's fixed 0.2 on the test mosaics.
+assert test_accuracy > course_accuracy + 0.005, (test_accuracy, course_accuracy)
 
 # %% [markdown]
 # Predictions on a few test mosaics (green: right, red: wrong, in brackets: missed):
@@ -396,6 +402,23 @@ plt.show()
 # | multi-label | pooling, dense, sigmoid | binary cross-entropy | accuracy at a threshold |
 # | regression | 1x1 convolution, soft argmax | mean squared error | mean distance in pixels |
 #
+# The course's notebooks (planet satellite tiles, BIWI head poses) report no test scores, only
+# their settings; ours on this page's stand-ins, in the profile this page ran:
+
+# %%
+pd.DataFrame(
+    {
+        "course (seed 004)": ["0.2, fixed", "not reported", "not reported"],
+        f"ours ({profile.name} profile)": [
+            f"{best_threshold:.2f}, chosen on validation",
+            f"{test_accuracy:.4f} (at the course's 0.2: {course_accuracy:.4f})",
+            f"{test_error:.2f} px (guessing the mean place: {guess_error:.2f} px)",
+        ],
+    },
+    index=["multi-label threshold", "multi-label accuracy, test", "regression error, test"],
+)
+
+# %% [markdown]
 # - One pretrained body, different heads: only the head, the loss and the metric change.
 # - Multi-label: a sigmoid per class, binary cross-entropy, and a threshold chosen on
 #   validation data; argmax accuracy does not apply.
