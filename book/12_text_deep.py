@@ -92,7 +92,8 @@ L = keras.layers
 # 0/0, and one such row turns the whole network's weights into NaN within a few batches.
 # The report held out a validation set for early stopping and for the threshold; we hold out
 # a stratified fifth of the training period, and never touch the test period until the end.
-# With `COMPETITION_CSV` set, the questions are split at random, as in lecture 11.
+# With `COMPETITION_CSV` set, the questions are split at random, as in
+# [lecture 11](11_text_classical.ipynb).
 
 # %%
 URL = r"https?://\S+"
