@@ -34,7 +34,7 @@
 #
 # **Follows** the multi-label and regression parts of lesson 6 of fastai's Practical Deep
 # Learning (2020) notes (seed 004).
-# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) in the quick
+# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
 # profile (1,500 constructed images per task); the full profile uses more images and epochs (a few
 # minutes on a GPU).
 

@@ -37,7 +37,7 @@
 #
 # **Follows** the collaborative-filtering part of lesson 6 of fastai's Practical Deep
 # Learning (2020) notes (seed 004).
-# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) (the full
+# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) (the full
 # 100,004 MovieLens ratings in every profile; a GPU gains little on a model this small).
 
 # %% [markdown]
