@@ -123,10 +123,16 @@ plt.show()
 # at a quarter of the cost. A Keras layer and scipy agree on that (Keras' layers compute a
 # correlation, the kernel not flipped, as nearly all deep-learning libraries do):
 
+
 # %%
-relu = np.maximum(vertical_edges, 0)
-pooled = relu[: relu.shape[0] // 4 * 4, : relu.shape[1] // 4 * 4]
-pooled = pooled.reshape(pooled.shape[0] // 4, 4, pooled.shape[1] // 4, 4).max(axis=(1, 3))
+def edges_pooled(image, size):
+    """Vertical edges, ReLU, then the maximum of each size x size block (1: no pooling)."""
+    response = np.maximum(convolve2d(image, kernel, mode="same", boundary="symm"), 0)
+    h, w = response.shape[0] // size * size, response.shape[1] // size * size
+    return response[:h, :w].reshape(h // size, size, w // size, size).max(axis=(1, 3))
+
+
+relu, pooled = edges_pooled(camera, 1), edges_pooled(camera, 4)
 fig, axes = plt.subplots(1, 3, figsize=(12, 4))
 for ax, (title, img) in zip(
     axes,
@@ -157,12 +163,6 @@ print(np.allclose(by_keras[0, :, :, 0], by_hand, atol=1e-4))
 
 
 # %%
-def edges_pooled(image, size):
-    response = np.maximum(convolve2d(image, kernel, mode="same", boundary="symm"), 0)
-    h, w = response.shape[0] // size * size, response.shape[1] // size * size
-    return response[:h, :w].reshape(h // size, size, w // size, size).max(axis=(1, 3))
-
-
 moved = np.roll(camera, 1, axis=1)  # one pixel to the right
 shift_change = pd.Series(
     {

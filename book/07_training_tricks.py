@@ -494,6 +494,7 @@ for ax in axes.ravel():
 axes[1, 0].set_ylabel("gradient")
 axes[2, 0].set_ylabel("occlusion")
 fig.suptitle("Saliency: the gradient (middle) and blanking 6 x 6 patches (bottom)")
+print(f"occlusion: {len(range(0, 29 - 6, 2)) ** 2} patch positions per image")
 plt.show()
 
 # %% [markdown]
@@ -506,9 +507,9 @@ plt.show()
 # used the other kind, a region-based map: blank a patch, see how much the class probability
 # drops, and slide the patch over the image (the bottom row shows the drops; where blanking
 # raised the probability, as in the middle of the sandal, the map is black). It costs one
-# prediction per patch position (144 here) and answers a coarser but more direct question:
-# which parts the prediction needs. Here they are parts of the objects: the trousers' gap,
-# the toe and heel of the shoes, the bag's lower corners.
+# prediction per patch position (the count is printed above) and answers a coarser but more
+# direct question: which parts the prediction needs. Here they are parts of the objects: the
+# trousers' gap, the toe and heel of the shoes, the bag's lower corners.
 
 # %% tags=["remove-cell"]
 # Every gradient map has signal (the score is the logit, not a possibly dead hidden unit).
