@@ -44,8 +44,8 @@ install: $(STAMP)
 # Offline data that comes from Debian rather than PyPI: Fashion-MNIST's canonical files.
 # Installed when apt is usable (root, or password-less sudo); otherwise the loader downloads
 # the files on first use (and says so if it cannot).
-# Then the Fashion-MNIST body that lectures 13-14 fine-tune is pretrained once and cached
-# (helpers.backbones; 1-4 minutes on 2 CPU cores, skipped when the cache is valid).
+# Then the Fashion-MNIST bodies that lectures 09, 13 and 14 fine-tune are pretrained once and
+# cached (helpers.backbones; 1-4 minutes each on 2 CPU cores, skipped when the cache is valid).
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 data: $(STAMP)
 	@if [ ! -d $(FASHION_DIR) ] && command -v apt-get >/dev/null; then \

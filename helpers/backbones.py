@@ -16,9 +16,13 @@ Two sources:
 - ``"fashion-mnist-half"``: the same convnet pretrained only on the five odd-numbered classes
   (trousers, dresses, sandals, sneakers, ankle boots; 30,000 images), so that the other five
   (tops, pullovers, coats, shirts, bags) are classes it never saw (lecture 09).
+- ``"fashion-mnist-40k"``: the same convnet pretrained on the first 40,000 training images,
+  all ten classes, so that the last 20,000 are images it never saw: the stand-in for a body
+  that knows the task's kind of images but not the task's own images (lecture 09's
+  competition, whose labelled images come from those 20,000).
 
 ``"auto"`` tries ImageNet and falls back to the Fashion-MNIST body, saying why. Run
-``python -m helpers.backbones`` to pretrain both cached bodies ahead of time (``make data``
+``python -m helpers.backbones`` to pretrain the cached bodies ahead of time (``make data``
 does; with a valid cache it only verifies the checksums).
 """
 
@@ -44,12 +48,28 @@ from helpers.fetch import (
     sha256sum,
 )
 
-SOURCES = ("auto", "imagenet", "fashion-mnist", "fashion-mnist-half")
+SOURCES = ("auto", "imagenet", "fashion-mnist", "fashion-mnist-half", "fashion-mnist-40k")
 _FASHION_WIDTHS = (16, 32, 64)
-# The Fashion-MNIST bodies: the classes each is pretrained on, and its cached weights.
+
+
+@dataclass(frozen=True)
+class FashionBody:
+    """What a cached Fashion-MNIST body is pretrained on, and where its weights are kept."""
+
+    classes: tuple[int, ...]
+    file: str
+    items: int | None = None  # the first `items` training images (None: all 60,000)
+    epochs: int = 2
+
+
 FASHION_BODIES = {
-    "fashion-mnist": (tuple(range(10)), "fashion_mnist_convnet_v1.weights.h5"),
-    "fashion-mnist-half": ((1, 3, 5, 7, 9), "fashion_mnist_odd_classes_convnet_v1.weights.h5"),
+    "fashion-mnist": FashionBody(tuple(range(10)), "fashion_mnist_convnet_v1.weights.h5"),
+    "fashion-mnist-half": FashionBody(
+        (1, 3, 5, 7, 9), "fashion_mnist_odd_classes_convnet_v1.weights.h5"
+    ),
+    "fashion-mnist-40k": FashionBody(
+        tuple(range(10)), "fashion_mnist_first_40k_convnet_v1.weights.h5", items=40_000, epochs=4
+    ),
 }
 
 
@@ -62,7 +82,7 @@ class Backbone:
             values in [0, 255] to a feature map ``(batch, h, w, features)``.
         groups: the body's layers in groups, from the input side to the output side; the
             first group learns most slowly under discriminative learning rates.
-        source: ``"imagenet"``, ``"fashion-mnist"`` or ``"fashion-mnist-half"``.
+        source: ``"imagenet"`` or a key of ``FASHION_BODIES``.
         note: one line of provenance (what the weights were trained on, and how well).
     """
 
@@ -107,8 +127,9 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
 
     Args:
         source: ``"imagenet"``, ``"fashion-mnist"``, ``"fashion-mnist-half"`` (pretrained on
-            the odd-numbered classes only) or ``"auto"`` (ImageNet when its weights can be
-            had, else the Fashion-MNIST body, announced).
+            the odd-numbered classes only), ``"fashion-mnist-40k"`` (on the first 40,000
+            training images only) or ``"auto"`` (ImageNet when its weights can be had, else
+            the Fashion-MNIST body, announced).
         channels: channels of the images the body will see (1 or 3; the Fashion-MNIST body
             takes 1).
         retrain: pretrain the Fashion-MNIST body again even if a cached copy exists.
@@ -226,12 +247,12 @@ def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False)
     the body at once wait for the one that pretrains it.
 
     Args:
-        source: ``"fashion-mnist"`` (all ten classes) or ``"fashion-mnist-half"``.
+        source: a key of ``FASHION_BODIES``.
 
     Raises:
         CacheFolderError: the cache is not writable (checked before any training).
     """
-    file = FASHION_BODIES[source][1]
+    file = FASHION_BODIES[source].file
     folder = cache_dir() / "backbones"
     meta = None if retrain else _read_record(folder, file)
     if meta is not None:
@@ -243,7 +264,7 @@ def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False)
 
 
 def _fashion_backbone(source: str, retrain: bool = False) -> Backbone:
-    classes, file = FASHION_BODIES[source]
+    spec = FASHION_BODIES[source]
     folder = cache_dir() / "backbones"
     try:
         meta = ensure_fashion_body(source, retrain=retrain)
@@ -256,13 +277,9 @@ def _fashion_backbone(source: str, retrain: bool = False) -> Backbone:
         where = "kept in memory only"
     else:
         model = fashion_body()
-        model.load_weights(folder / file)
-        where = f"cached in {folder / file}"
-    what = (
-        "the 60,000 Fashion-MNIST training images"
-        if len(classes) == 10
-        else f"the Fashion-MNIST training images of classes {_class_list(classes)} only"
-    )
+        model.load_weights(folder / spec.file)
+        where = f"cached in {folder / spec.file}"
+    what = _images_described(spec)
     note = (
         f"pretrained by helpers on {what} ({meta['epochs']} epochs, "
         f"{meta['test_accuracy']:.3f} test accuracy), a stand-in for ImageNet weights; {where}"
@@ -272,6 +289,14 @@ def _fashion_backbone(source: str, retrain: bool = False) -> Backbone:
 
 def _class_list(classes: tuple[int, ...]) -> str:
     return ", ".join(map(str, classes))
+
+
+def _images_described(spec: FashionBody) -> str:
+    if spec.items is not None:
+        return f"the first {spec.items:,} Fashion-MNIST training images (all classes) only"
+    if len(spec.classes) < 10:
+        return f"the Fashion-MNIST training images of classes {_class_list(spec.classes)} only"
+    return "the 60,000 Fashion-MNIST training images"
 
 
 def _read_record(folder: Path, file: str, *, quiet: bool = False) -> dict | None:
@@ -299,7 +324,7 @@ def _read_record(folder: Path, file: str, *, quiet: bool = False) -> dict | None
 
 
 def pretrain_fashion_body(
-    folder: Path | None = None, *, source: str = "fashion-mnist", epochs: int = 2, seed: int = 0
+    folder: Path | None = None, *, source: str = "fashion-mnist", seed: int = 0
 ) -> tuple[Any, dict]:
     """Pretrain a Fashion-MNIST body (with a temporary head) and cache it.
 
@@ -309,8 +334,8 @@ def pretrain_fashion_body(
 
     Args:
         folder: where to save it; None keeps it in memory only.
-        source: which body (a key of ``FASHION_BODIES``): the classes it learns and the
-            file it is saved in.
+        source: which body (a key of ``FASHION_BODIES``): the images and classes it learns
+            from, for how many epochs, and the file it is saved in.
 
     Returns:
         The trained body and its record.
@@ -320,13 +345,18 @@ def pretrain_fashion_body(
     from helpers.datasets import load_fashion_mnist
 
     keras = import_keras()
-    classes, file = FASHION_BODIES[source]
+    spec = FASHION_BODIES[source]
+    classes, epochs = spec.classes, spec.epochs
     data = load_fashion_mnist()
     keep, keep_test = np.isin(data.y_train, classes), np.isin(data.y_test, classes)
+    if spec.items is not None:
+        keep[spec.items :] = False  # only the first `items` training images
     number = np.zeros(10, int)
     number[list(classes)] = np.arange(len(classes))  # class -> output of the temporary head
     x, y = data.x_train[keep][..., None], number[data.y_train[keep]]
     which = "" if len(classes) == 10 else f" of classes {_class_list(classes)}"
+    if spec.items is not None:
+        which += f" on the first {spec.items:,} training images"
     print(
         f"pretraining the Fashion-MNIST body{which} ({epochs} epochs on {len(x):,} images; "
         "about 1-4 minutes on a 2-core CPU, seconds on a GPU; done once)"
@@ -351,6 +381,7 @@ def pretrain_fashion_body(
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
     meta = {
         "classes": list(classes),
+        "items": len(x),
         "epochs": epochs,
         "seed": seed,
         "test_accuracy": round(float(accuracy), 4),
@@ -363,7 +394,7 @@ def pretrain_fashion_body(
     )
     if folder is not None:
         try:
-            _save_body(body, meta, Path(folder), file)
+            _save_body(body, meta, Path(folder), spec.file)
         except OSError as err:
             print(
                 f"could not save the pretrained body in {folder} ({err.strerror or err}); "

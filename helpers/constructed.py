@@ -90,6 +90,7 @@ def make_fashion_pair(
     n_positive: int = 1448,
     n_negative: int = 847,
     n_test: int = 1531,
+    first_item: int = 0,
     seed: int = 0,
 ) -> Dataset:
     """A binary task between two Fashion-MNIST classes, sized like the image competition of
@@ -97,16 +98,24 @@ def make_fashion_pair(
     1,531 test photos).
 
     The labelled images come from the training items, the test images from the test items,
-    in the same proportions. Label 1 is ``positive``.
+    in the same proportions. Label 1 is ``positive``. With ``first_item=40_000`` the labelled
+    images come only from training items 40,000 onwards, which the ``"fashion-mnist-40k"``
+    body of :mod:`helpers.backbones` never saw.
 
     Returns:
         Dataset (kind ``constructed``) with ``x_train`` (n, 28, 28) uint8, ``y_train`` (n,)
         int in {0, 1}, ``x_test``, ``y_test`` and ``class_names`` ``[negative, positive]``.
 
     Raises:
-        ValueError: an unknown class name, the same class twice, or counts too large.
+        ValueError: an unknown class name, the same class twice, counts too large, or a
+            ``first_item`` outside the training set.
     """
     fashion = _fashion()
+    if not 0 <= first_item < len(fashion.y_train):
+        raise ValueError(
+            f"first_item must be a training item, 0 to {len(fashion.y_train) - 1:,}; "
+            f"got {first_item!r}"
+        )
     names = list(fashion.class_names)
     for name in (positive, negative):
         if name not in names:
@@ -120,20 +129,24 @@ def make_fashion_pair(
     arrays = {}
     for split, counts in (("train", (n_neg, n_pos)), ("test", (n_test - test_pos, test_pos))):
         labels = fashion[f"y_{split}"]
+        start = first_item if split == "train" else 0
         picks = []
         for name, count in zip((negative, positive), counts):
-            pool = np.flatnonzero(labels == names.index(name))
+            pool = start + np.flatnonzero(labels[start:] == names.index(name))
             if count > len(pool):
+                where = f" from item {start:,} on" if start else ""
                 raise ValueError(
-                    f"{split}: asked for {count} {name!r} items, Fashion-MNIST has {len(pool)}"
+                    f"{split}: asked for {count} {name!r} items, Fashion-MNIST has "
+                    f"{len(pool)}{where}"
                 )
             picks.append(rng.choice(pool, count, replace=False))
         order = rng.permutation(np.concatenate(picks))
         arrays[f"x_{split}"] = fashion[f"x_{split}"][order]
         arrays[f"y_{split}"] = (labels[order] == names.index(positive)).astype(np.int64)
+    train_items = f"train items {first_item:,} on" if first_item else "train items"
     note = (
         f"{positive!r} (label 1) against {negative!r} (label 0), {n_pos:,} + {n_neg:,} labelled "
-        f"like the course's image competition; train from train items, test from test items"
+        f"like the course's image competition; train from {train_items}, test from test items"
     )
     return Dataset(
         "Fashion-MNIST pair",

@@ -156,7 +156,27 @@ def test_half_body_is_pretrained_on_the_odd_classes_only(monkeypatch, private_ca
     out = capsys.readouterr().out
     assert "pretraining the Fashion-MNIST body of classes 1, 3, 5, 7, 9" in out
     assert half.source == "fashion-mnist-half" and "classes 1, 3, 5, 7, 9 only" in half.note
-    file = backbones.FASHION_BODIES["fashion-mnist-half"][1]
+    file = backbones.FASHION_BODIES["fashion-mnist-half"].file
     record = json.loads((private_cache / "backbones" / (file + ".json")).read_text())
     assert record["classes"] == [1, 3, 5, 7, 9]
     assert not (private_cache / "backbones" / BODY_FILES[0]).exists()  # the full body: untouched
+
+
+def test_40k_body_is_pretrained_on_the_first_items_only(monkeypatch, private_cache, capsys):
+    """The third body learns all ten classes from the first items only (40 of the tiny 64)."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    spec = backbones.FASHION_BODIES["fashion-mnist-40k"]
+    assert spec.items == 40_000 and spec.classes == tuple(range(10))
+    monkeypatch.setitem(
+        backbones.FASHION_BODIES,
+        "fashion-mnist-40k",
+        backbones.FashionBody(spec.classes, spec.file, items=40, epochs=1),
+    )
+    body = backbones.load_backbone("fashion-mnist-40k")
+    out = capsys.readouterr().out
+    assert "body on the first 40 training images (1 epochs on 40 images" in out
+    assert "the first 40 Fashion-MNIST training images (all classes) only" in body.note
+    record = json.loads((private_cache / "backbones" / (spec.file + ".json")).read_text())
+    assert record["items"] == 40 and record["classes"] == list(range(10))

@@ -40,12 +40,32 @@ def test_pair_is_sized_like_the_competition_and_labels_the_right_items(capsys):
 
 
 @needs_fashion
+def test_pair_from_a_first_item_draws_labelled_images_only_from_there(capsys):
+    """Lecture 09's competition: labelled images the 40k body never saw, test items as usual."""
+    fashion = datasets.load_fashion_mnist()
+    late = {item.tobytes() for item in fashion.x_train[40_000:]}
+    early = {item.tobytes() for item in fashion.x_train[:40_000]} - late  # duplicates aside
+    ds = constructed.make_fashion_pair("Coat", "Pullover", first_item=40_000)
+    assert "train from train items 40,000 on" in capsys.readouterr().out
+    assert ds.x_train.shape == (2295, 28, 28) and ds.class_names == ["Pullover", "Coat"]
+    assert all(x.tobytes() in late and x.tobytes() not in early for x in ds.x_train)
+    coats = {item.tobytes() for item in fashion.x_train[fashion.y_train == 4]}
+    assert all((x.tobytes() in coats) == bool(y) for x, y in zip(ds.x_train, ds.y_train))
+
+
+@needs_fashion
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
         ({"positive": "Shirts"}, "unknown Fashion-MNIST class 'Shirts'"),
         ({"negative": "Shirt"}, "must be different classes"),
         ({"n_positive": 7000}, "asked for 7000 'Shirt' items, Fashion-MNIST has 6000"),
+        (
+            {"first_item": 55_000},
+            r"asked for 847 'T-shirt/top' items, Fashion-MNIST has \d+ from item 55,000 on",
+        ),
+        ({"first_item": 60_000}, "first_item must be a training item, 0 to 59,999"),
+        ({"first_item": -1}, "first_item must be a training item"),
     ],
 )
 def test_pair_arguments_are_checked(bad, message):
