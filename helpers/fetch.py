@@ -266,7 +266,7 @@ def fetch(remote: RemoteFile, *, path: str | os.PathLike | None = None) -> tuple
     except Exception as err:  # requests, socket and OS errors all mean "no copy"
         reason = f"the download from {remote.url} failed ({type(err).__name__})"
         raise DataUnavailableError(_unavailable(remote, looked, reason), reason) from None
-    return cached, f"downloaded from {remote.url} into {cached.parent}"
+    return cached, f"{remote.url}, downloaded into {cached.parent}"
 
 
 def _user_copy(remote: RemoteFile, user: Path) -> tuple[Path, str]:

@@ -95,7 +95,7 @@ def leftovers(folder: Path) -> list[str]:
 def test_download_is_verified_cached_and_reused_offline(server, cache, monkeypatch):
     path, source = F.fetch(remote(f"{server}/good.bin"))
     assert path == cache / "test" / "data.bin" and path.read_bytes() == GOOD
-    assert source.startswith("downloaded from")
+    assert source == f"{server}/good.bin, downloaded into {cache / 'test'}"
     monkeypatch.setenv("HELPERS_OFFLINE", "1")
     again, source = F.fetch(remote(closed_port_url()))
     assert again == path and source.startswith("cache")
@@ -119,7 +119,7 @@ def test_corrupted_cache_is_quarantined_and_refetched(server, cache):
     target.parent.mkdir(parents=True)
     target.write_bytes(b"garbage")
     path, source = F.fetch(remote(f"{server}/good.bin"))
-    assert path.read_bytes() == GOOD and source.startswith("downloaded")
+    assert path.read_bytes() == GOOD and source.endswith(f"downloaded into {cache / 'test'}")
     assert (cache / "test" / "data.bin.corrupt").read_bytes() == b"garbage"
 
 

@@ -50,7 +50,8 @@ def resolve(python: str, requirement: str, *extra: str) -> subprocess.CompletedP
         pytest.skip(reason)
     from uv import find_uv_bin
 
-    command = [find_uv_bin(), "pip", "compile", "-", "--quiet", "--output-file", "-",
+    # The resolution goes to stdout (`--output-file -` would write a file named "-").
+    command = [find_uv_bin(), "pip", "compile", "-", "--quiet",
                "--python-version", python, "--python-platform", "x86_64-manylinux_2_28",
                "--only-binary", ":all:", *extra]  # fmt: skip
     return subprocess.run(command, input=requirement, capture_output=True, text=True,
