@@ -27,7 +27,8 @@
 # convolutionally*: slid over a larger image in one pass.
 #
 # **You will learn to**
-# - say when a pretrained body beats training from scratch, from a measured curve;
+# - say when a pretrained body beats training from scratch, from a measured curve, and tell
+#   what its weights add from what freezing adds, with a control;
 # - count where a network's parameters and multiply-adds are, and what replacing its top costs;
 # - train a new head on cached features, and explain why augmentation does nothing there;
 # - fine-tune with warm restarts and differential learning rates, and average over augmented
@@ -44,8 +45,8 @@
 # ships offline. We use Fashion-MNIST's real images, constructed into tasks and announced as
 # such when they load, and two bodies that `helpers` pretrained:
 #
-# - for the transfer curve, a body pretrained on *half* of the classes (trousers, dresses,
-#   sandals, sneakers, ankle boots), transferred to the other half, which it never saw;
+# - for the transfer curve, a body pretrained on *half* of the classes (T-shirts, trousers,
+#   dresses, sandals, sneakers), transferred to the other half, which it never saw;
 # - for the competition, coats against pullovers with the competition's exact sizes, and a
 #   body pretrained on the first 40,000 training images of all ten classes. Like the seed's
 #   ImageNet network, which had learned from many photos of plants, it knows this kind of
@@ -88,7 +89,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from helpers.backbones import fashion_body, load_backbone
+from helpers.backbones import FASHION_BODIES, fashion_body, load_backbone
 from helpers.constructed import make_fashion_locations, make_fashion_pair
 from helpers.datasets import load_cats_vs_dogs, load_fashion_mnist
 from helpers.fetch import DataUnavailableError
@@ -103,72 +104,97 @@ L = keras.layers
 # ## When does transfer pay?
 #
 # Seed 000 shows a curve of cats against dogs where the pretrained network is "superior",
-# without numbers. We measure the same comparison. The body below was pretrained by
-# `helpers` on the five odd-numbered Fashion-MNIST classes only; the five even-numbered ones
-# (T-shirt/top, pullover, coat, shirt, bag) are new to it. For a growing number of labelled
-# images of the new classes we train
+# without numbers. We measure the same comparison on classes the body never saw. The body
+# below was pretrained by `helpers` on half of Fashion-MNIST's classes only (T-shirt/top,
+# trouser, dress, sandal, sneaker); the other five (pullover, coat, shirt, bag, ankle boot)
+# are new to it. Each half has tops and footwear, so the new classes are new but not foreign.
+# For a growing number of labelled images of the new classes we train
 #
-# - a **pretrained** model: the frozen body with a new linear head, trained on its features;
-# - a model **from scratch**: the same architecture with random weights, trained end to end.
+# - **other classes**: that frozen body with a new linear head, trained on its features;
+# - **from scratch**: the same architecture with random weights, trained end to end;
+# - **random weights**, a control the seed does not run: the same frozen body with random
+#   weights and a linear head. It tells apart two things the pretrained model does at once:
+#   it uses what the body learned, and it fits only a head;
+# - **same classes**, the seed's own situation (ImageNet's classes include many breeds of cat
+#   and dog): a frozen body pretrained on all ten classes, from the first 40,000 training
+#   images. The labelled images here come from the other 20,000, which no body saw.
 #
-# Both get the same number of optimizer steps, and both are scored on the 5,000 test images of
+# All get the same number of optimizer steps, and all are scored on the 5,000 test images of
 # the new classes.
 
 # %%
 fashion = load_fashion_mnist()
 half = load_backbone("fashion-mnist-half")
-NEW = [0, 2, 4, 6, 8]
+body_40k = load_backbone("fashion-mnist-40k")
+SEEN = FASHION_BODIES["fashion-mnist-half"].classes  # what the half body learned
+NEW = [c for c in range(10) if c not in SEEN]
 new_names = [fashion.class_names[c] for c in NEW]
 number = np.full(10, -1)
 number[NEW] = np.arange(5)  # a new class -> the output of our 5-way head
-is_new, is_new_test = np.isin(fashion.y_train, NEW), np.isin(fashion.y_test, NEW)
+unseen = np.arange(len(fashion.y_train)) >= FASHION_BODIES["fashion-mnist-40k"].items
+is_new, is_new_test = np.isin(fashion.y_train, NEW) & unseen, np.isin(fashion.y_test, NEW)
 x_new, y_new = fashion.x_train[is_new][..., None], number[fashion.y_train[is_new]]
 x_new_test, y_new_test = fashion.x_test[is_new_test][..., None], number[fashion.y_test[is_new_test]]
-print(f"new classes: {', '.join(new_names)}; {len(x_new):,} labelled, {len(x_new_test):,} test")
+print(
+    f"new classes: {', '.join(new_names)}; {len(x_new):,} to label (training items 40,000 on), "
+    f"{len(x_new_test):,} test"
+)
 
 # %%
-features_new = cached_features(half.model, x_new)  # computed once, for every label count
-features_new_test = cached_features(half.model, x_new_test)
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
-def train(model, x, y, steps=150, lr=1e-3):
-    """Adam for about `steps` mini-batches of 32, however many images there are."""
+def train(model, x, y, steps=150, lr=1e-3, seed=0):
+    """Adam for `steps` mini-batches of 32, however many images there are.
+
+    The images are reshuffled after every pass, as epochs would be, but fed to one call of
+    `fit`: 150 epochs of one batch each spend most of their time starting and ending epochs.
+    """
+    rng = np.random.default_rng(seed)
+    passes = -(-steps * 32 // len(x))
+    order = np.concatenate([rng.permutation(len(x)) for _ in range(passes)])[: steps * 32]
     model.compile(keras.optimizers.Adam(lr), LOSS, metrics=["accuracy"])
-    epochs = -(-steps // -(-len(x) // 32))
-    model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+    model.fit(x[order], y[order], batch_size=32, shuffle=False, verbose=0)
     return model
 
 
-def pretrained_vs_scratch(task, n_labels, seed):
-    """Test accuracy of both models trained on n_labels images, balanced over the classes."""
+def frozen_vs_scratch(task, n_labels, seed):
+    """Test accuracy with n_labels training images, balanced over the classes: a linear head
+    on each frozen body's features, and the whole network trained from scratch."""
     rng = np.random.default_rng(seed)
     k = task["classes"]
     pick = np.concatenate(
         [rng.choice(np.flatnonzero(task["y"] == c), n_labels // k, replace=False) for c in range(k)]
     )
+    x, y = task["x"][pick], task["y"][pick]
+    scores = {"labels": n_labels, "seed": seed}
     keras.utils.set_random_seed(seed)
-    head = keras.Sequential([keras.Input(task["features"].shape[1:]), L.Flatten(), L.Dense(k)])
-    train(head, task["features"][pick], task["y"][pick])
+    for name, (body, features_test) in task["frozen"].items():
+        features = cached_features(body, x)  # the frozen body, run once
+        head = keras.Sequential([keras.Input(features.shape[1:]), L.Flatten(), L.Dense(k)])
+        train(head, features, y, seed=seed)
+        scores[name] = head.evaluate(features_test, task["y_test"], verbose=0)[1]
     scratch = task["scratch"]()
-    train(scratch, task["x"][pick], task["y"][pick])
-    reestimate_batch_norm(scratch, task["x"][pick])  # fair to scratch: see lecture 13
-    return {
-        "labels": n_labels,
-        "seed": seed,
-        "pretrained": head.evaluate(task["features_test"], task["y_test"], verbose=0)[1],
-        "from scratch": scratch.evaluate(task["x_test"], task["y_test"], verbose=0)[1],
-    }
+    train(scratch, x, y, seed=seed)
+    reestimate_batch_norm(scratch, x)  # fair to scratch: see lecture 13
+    scores["from scratch"] = scratch.evaluate(task["x_test"], task["y_test"], verbose=0)[1]
+    return scores
 
 
+keras.utils.set_random_seed(0)
+frozen = {
+    "other classes": half.model,
+    "random weights": fashion_body(),
+    "same classes": body_40k.model,
+}
 new_half = {
     "classes": 5,
     "x": x_new,
     "y": y_new,
-    "features": features_new,
     "x_test": x_new_test,
     "y_test": y_new_test,
-    "features_test": features_new_test,
+    # each frozen body with its features of the test images, computed once
+    "frozen": {name: (body, cached_features(body, x_new_test)) for name, body in frozen.items()},
     "scratch": lambda: keras.Sequential(
         [keras.Input((28, 28, 1)), fashion_body(), L.Flatten(), L.Dense(5)]
     ),
@@ -176,49 +202,77 @@ new_half = {
 
 
 # %% [markdown]
-# `fashion_body()` is the pretrained body's architecture with random weights, so the two
-# models differ only in where their body's weights come from. (The batch-norm statistics of
-# the scratch model are re-estimated after training; after 150 steps its moving averages
-# would still partly hold their initial values, lecture 13.)
-# The quick profile measures two label counts, 20 and 500; the full profile six, from 20 to
-# 1,000, with three seeds each.
+# `fashion_body()` is the pretrained bodies' architecture with random weights, so the models
+# differ only in where their body's weights come from and in which weights are trained. (The
+# batch-norm statistics of the scratch model are re-estimated after training; after 150 steps
+# its moving averages would still partly hold their initial values, lecture 13.)
+# The quick profile measures two label counts, 20 and 500, with one draw of the labelled
+# images; the full profile six, from 20 to 1,000, with three draws each.
 
 # %%
 label_counts = profile.pick(quick=(20, 500), full=(20, 50, 100, 200, 500, 1000))
-seeds = profile.pick(quick=(0, 1), full=(0, 1, 2))
+seeds = profile.pick(quick=(0,), full=(0, 1, 2))
 start = time.perf_counter()
-curve = pd.DataFrame([pretrained_vs_scratch(new_half, n, s) for n in label_counts for s in seeds])
-print(f"{len(curve)} pairs of models in {time.perf_counter() - start:.0f} s")
-by_count = curve.groupby("labels")[["pretrained", "from scratch"]].mean()
-by_count["margin"] = by_count["pretrained"] - by_count["from scratch"]
+curve = pd.DataFrame([frozen_vs_scratch(new_half, n, s) for n in label_counts for s in seeds])
+print(f"{len(curve)} x 4 models in {time.perf_counter() - start:.0f} s")
+MODELS = ["same classes", "other classes", "random weights", "from scratch"]
+by_count = curve.groupby("labels")[MODELS].mean()
+by_count["same classes over scratch"] = by_count["same classes"] - by_count["from scratch"]
+by_count["other classes over random"] = by_count["other classes"] - by_count["random weights"]
 by_count.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for name, marker in (("pretrained", "o"), ("from scratch", "s")):
-    ax.plot(by_count.index, by_count[name], marker=marker, label=f"{name} (mean)")
-    ax.scatter(curve["labels"], curve[name], s=10, alpha=0.5)
+for name, marker in zip(MODELS, "Do^s", strict=True):
+    ax.plot(by_count.index, by_count[name], marker=marker, label=name)
+    ax.scatter(curve["labels"], curve[name], s=10, alpha=0.5)  # each draw of the labels
 ax.set(
     xscale="log",
     xlabel="labelled training images of the five new classes",
     ylabel="test accuracy",
-    title="A body pretrained on other classes against random weights",
+    title="Five new classes: frozen bodies against training from scratch",
 )
+ax.set_xticks(label_counts, [f"{n:,}" for n in label_counts], minor=False)
+ax.xaxis.set_minor_locator(plt.NullLocator())
 ax.legend()
 plt.show()
 
 # %% tags=["remove-cell"]
-# The seed's claim where labels are few, and the lesson that the gap closes as they grow.
-few, many = by_count["margin"].iloc[0], by_count["margin"].iloc[-1]
-assert few > 0.04, by_count
-assert many < few - 0.04, by_count
+# The seed's claim, with a body that learned these classes (on other images): far ahead with
+# few labels, and ahead of every other model at every count.
+same_few = by_count["same classes over scratch"].iloc[0]
+assert same_few > 0.15, by_count
+assert (by_count["same classes"] > by_count[MODELS[1:]].max(axis=1)).all(), by_count
+# A body that learned other classes: with few labels, little ahead of the random control
+# and close to the two models that know nothing of these classes; what it learned shows
+# with more labels; and with hundreds, training from scratch is ahead of it.
+learned_few = by_count["other classes over random"].iloc[0]
+learned_many = by_count["other classes over random"].iloc[-1]
+assert learned_few < 0.05, by_count
+assert np.ptp(by_count[MODELS[1:]].iloc[0]) < 0.08, by_count
+assert learned_many > max(learned_few, 0.03), by_count
+assert by_count["from scratch"].iloc[-1] > by_count["other classes"].iloc[-1], by_count
 
 # %% [markdown]
-# With 20 labels the pretrained body is clearly ahead (the margin column); with hundreds the
-# model from scratch catches up. (Yosinski and colleagues, 2014, split ImageNet's classes in
-# two halves in the same way and found that features learned on one half transfer to the
-# other.) Our body never saw a shirt or a pullover, yet with few labels its edges and textures
-# help.
+# With 20 labels, four images of a class, the body that learned these classes on other images
+# is far ahead of everything else: that is the seed's figure, and it holds at every label
+# count. The body that learned *other* classes is a different story. With 20 labels it is
+# little ahead of the same frozen body with random weights, if at all (the last column), and
+# the three models that know nothing of the new classes land within a few points of each
+# other, in an order that changes with the draw of the 20 images (exercise 7 draws again).
+# What it learned from T-shirts, trousers, dresses and shoes shows with hundreds of labels,
+# where its features are clearly ahead of random ones. By then, though, the network trained
+# from scratch has passed it, within the same 150 steps: a linear head can only recombine
+# features made for other classes, while end-to-end training makes features for the new
+# ones.
+#
+# So transfer pays at few labels when the body has learned the new classes' kind of object;
+# five other classes of clothing are too narrow a schooling. The seed's ImageNet body learned
+# 1,000 classes from 1.2 million photos, cats and dogs among them: it is our same-classes
+# body, not our other-classes one. Yosinski and colleagues (2014) split ImageNet's classes
+# into two random halves of 500 and found that features learned on one half transfer to the
+# other, and transfer less between dissimilar halves (man-made objects against natural
+# ones); exercise 6 tries a dissimilar split here.
 
 # %% [markdown]
 # ### The seed's own case: photographs of cats and dogs (full profile)
@@ -243,35 +297,42 @@ else:
     except DataUnavailableError as err:
         print(f"no cats-and-dogs curve: {err.reason}; the Fashion curve above stands in")
     else:
-        cats_dogs = {
-            "classes": 2,
-            "x": photos.x_train,
-            "y": photos.y_train,
-            "features": cached_features(imagenet.model, photos.x_train),
-            "x_test": photos.x_test,
-            "y_test": photos.y_test,
-            "features_test": cached_features(imagenet.model, photos.x_test),
-            "scratch": lambda: keras.Sequential(
+
+        def mobilenet():  # MobileNetV2's body, random weights, on photos with pixels 0-255
+            return keras.Sequential(
                 [
                     keras.Input((96, 96, 3)),
                     L.Rescaling(1 / 127.5, offset=-1),
                     keras.applications.MobileNetV2((96, 96, 3), include_top=False, weights=None),
-                    L.GlobalAveragePooling2D(),
-                    L.Dense(2),
                 ]
+            )
+
+        keras.utils.set_random_seed(0)
+        frozen = {"same classes": imagenet.model, "random weights": mobilenet()}
+        cats_dogs = {
+            "classes": 2,
+            "x": photos.x_train,
+            "y": photos.y_train,
+            "x_test": photos.x_test,
+            "y_test": photos.y_test,
+            "frozen": {
+                name: (body, cached_features(body, photos.x_test)) for name, body in frozen.items()
+            },
+            "scratch": lambda: keras.Sequential(
+                [mobilenet(), L.GlobalAveragePooling2D(), L.Dense(2)]
             ),
         }
-        rows = [pretrained_vs_scratch(cats_dogs, n, s) for n in label_counts for s in seeds]
-        photo_curve = pd.DataFrame(rows).groupby("labels")[["pretrained", "from scratch"]]
+        rows = [frozen_vs_scratch(cats_dogs, n, s) for n in label_counts for s in seeds]
+        photo_curve = pd.DataFrame(rows).groupby("labels")[list(frozen) + ["from scratch"]]
         photo_curve = photo_curve.mean()
         print(photo_curve.round(3))
 
 # %% tags=["remove-cell"]
 # ImageNet features make cats and dogs easy from 20 labels on; 20 photos from scratch do not.
 if photo_curve is not None:
-    margins = photo_curve["pretrained"] - photo_curve["from scratch"]
+    margins = photo_curve["same classes"] - photo_curve["from scratch"]
     assert margins.iloc[0] > 0.15, photo_curve
-    assert photo_curve["pretrained"].iloc[0] > 0.8, photo_curve
+    assert photo_curve["same classes"].iloc[0] > 0.8, photo_curve
 
 # %% [markdown]
 # ## VGG-16: where the parameters are
@@ -378,10 +439,10 @@ assert stage_1 == new_head.count_params()  # frozen: only the new head is traina
 # images, 1,448 of one class and 847 of the other, 20 % held out for validation, and 1,531 test
 # images. Its body is a ResNet pretrained on ImageNet, whose 1.2 million photos include many
 # plants. Our stand-in has exactly those sizes: coats against pullovers, two classes that look
-# alike at 28×28 pixels. The body plays ImageNet's part. `helpers` pretrained it on the first
-# 40,000 Fashion-MNIST training images, all ten classes, so it has learned what coats and
-# pullovers look like; the competition's labelled images come from the other 20,000, which it
-# never saw.
+# alike at 28×28 pixels. The body plays ImageNet's part: it is the first section's
+# "same classes" body, pretrained on the first 40,000 Fashion-MNIST training images of all ten
+# classes, so it has learned what coats and pullovers look like; the competition's labelled
+# images come from the other 20,000, which it never saw.
 
 # %%
 pair = make_fashion_pair("Coat", "Pullover", first_item=40_000)
@@ -389,7 +450,6 @@ x_all, y_all = pair.x_train[..., None], pair.y_train
 x_train, x_valid, y_train, y_valid = train_test_split(x_all, y_all, test_size=0.2, random_state=0)
 x_test, y_test = pair.x_test[..., None], pair.y_test
 print(f"{len(x_train):,} train, {len(x_valid):,} validation, {len(x_test):,} test")
-body_40k = load_backbone("fashion-mnist-40k")
 body = body_40k.copy()  # a copy of its own to fine-tune; body_40k stays as it was pretrained
 LR = 3e-3
 
@@ -565,9 +625,10 @@ scratch_test = scratch.evaluate(x_test, y_test, verbose=0)[1]
 print(f"from scratch: validation accuracy {scratch_valid:.4f}, test accuracy {scratch_test:.4f}")
 
 # %% [markdown]
-# And would any pretrained body do? The first section's half body never saw a coat or a
-# pullover: it learned trousers, dresses, sandals, sneakers and boots. We give it steps 1 and 3,
-# a head on its cached features and then seven epochs unfrozen with the same rates and restarts.
+# And would any pretrained body do? The first section's other-classes body, the *half body*
+# below, never saw a coat or a pullover: it learned T-shirts, trousers, dresses, sandals and
+# sneakers. We give it steps 1 and 3, a head on its cached features and then seven epochs
+# unfrozen with the same rates and restarts.
 
 # %%
 keras.utils.set_random_seed(0)
@@ -672,10 +733,10 @@ valid_steps = table["ours (validation)"].iloc[:4].to_numpy()
 valid_error = np.sqrt(0.95 * 0.05 / len(y_valid))
 assert np.abs(np.diff(valid_steps)).max() < 2 * valid_error, valid_steps
 # A body that never saw the classes needs the fine-tuning, and still ends behind the one that
-# did, and no better than scratch.
+# did, and behind scratch.
 assert half_final[1] - half_head[1] > 0.02, (half_head, half_final)
 assert gap("fine-tuned", "half body")[0] > 2 * gap("fine-tuned", "half body")[1]
-assert half_final[1] < scratch_test + 2 * gap("half body", "from scratch")[1]
+assert half_final[1] < scratch_test, (half_final, scratch_test)
 
 # %% [markdown]
 # Read the table as the seed could not. Its steps moved the validation accuracy by 0.0, 1.7
@@ -692,9 +753,9 @@ assert half_final[1] < scratch_test + 2 * gap("half body", "from scratch")[1]
 #   test accuracy by less than two standard errors: augmentation, restarts and unfreezing
 #   polish the head, they do not make the model.
 # - **With a body that never saw the classes, fine-tuning matters and pretraining does not.**
-#   Unfreezing adds more than two points to the half body's head, yet it ends no better than
-#   scratch (here, behind it): features of trousers and shoes are worth little once there are
-#   1,836 labels, the first section's curve again.
+#   Unfreezing adds more than two points to the half body's head, yet it ends behind scratch:
+#   features learned from T-shirts, trousers, dresses and shoes are worth little once there
+#   are 1,836 labels, the first section's curve again.
 #
 # Test-time augmentation changes little here: flips and small zooms of centred 28-pixel items
 # add little that the network has not seen.
@@ -844,9 +905,12 @@ assert np.median(error) < np.median(guess) / 2, (np.median(error), np.median(gue
 # What the seeds say or show, next to what this notebook measured:
 
 # %%
+fewest, most = label_counts[0], label_counts[-1]
 seed_vs_ours = pd.DataFrame(
     [
-        ("pretrained minus scratch, fewest labels", "superior (a figure)", f"{few:+.1%}"),
+        (f"same classes minus scratch, {fewest} labels", "superior (a figure)", f"{same_few:+.1%}"),
+        (f"other classes minus random, {fewest} labels", "(not run)", f"{learned_few:+.1%}"),
+        (f"other classes minus random, {most} labels", "(not run)", f"{learned_many:+.1%}"),
         ("pretrained minus scratch, competition", "(not run)", f"{pretraining:+.1%}"),
         ("VGG-16 parameters", "(not counted)", f"{total:,}"),
         ("share of the first dense layer", "(not counted)", f"{fc6 / total:.0%}"),
@@ -878,9 +942,11 @@ seed_vs_ours
 #
 # ## What we learned
 #
-# - A pretrained body beats random weights when labels are few, even on classes it never saw;
-#   the gap closes as labels grow. A body that has learned the same kind of image still wins
-#   at the competition's couple of thousand labels.
+# - A frozen pretrained body beats training from scratch when labels are few, even on classes
+#   it never saw; but on classes unlike its own, a frozen body with random weights does as
+#   well: with a few labels, fitting only a head is what helps. What the body learned pays
+#   with more labels, by which time training from scratch catches up. A body that has learned
+#   the same kind of image still wins at the competition's couple of thousand labels.
 # - VGG-16's parameters are mostly in its first dense layer; its computation is almost all in
 #   its convolutions. A new head is cheap to compute but not small.
 # - Caching the frozen body's output makes training the head fast, and makes augmentation
@@ -901,12 +967,22 @@ seed_vs_ours
 #    features get on its own?
 # 2. Fine-tune with one learning rate for every group (`learn.fit(7, LR, ...)` after
 #    `learn.unfreeze()`). What happens to the validation accuracy, and why?
-# 3. In the transfer curve, fine-tune the pretrained model too (unfreeze after the head, a
+# 3. In the transfer curve, fine-tune the other-classes model too (unfreeze after the head, a
 #    tenth of the rate). Does it help at 20 labels? At 500?
 # 4. Test-time augmentation with flips only, and with 8 copies instead of 4. Does either
 #    change the test accuracy by more than a standard error?
 # 5. Put a global average pooling layer before the seed's new VGG-16 head (FC1024 + FC21).
 #    How many parameters does the head have now?
+# 6. A dissimilar split. Register a body of the odd-numbered classes (trousers, dresses,
+#    sandals, sneakers, ankle boots: no tops), `FASHION_BODIES["odd"] = FashionBody((1, 3, 5,
+#    7, 9), "odd.weights.h5")` with `FashionBody` from `helpers.backbones`, pretrain it in
+#    memory with `odd, record = pretrain_fashion_body(source="odd")` (under a minute), and
+#    run `frozen_vs_scratch` on the even-numbered classes (four kinds of top, and bags) with it
+#    and a random body. How far ahead of the random body is it at 500 labels, against the
+#    body above?
+# 7. Draw the labelled images again: run the transfer curve at 20 labels with seeds 0 to 5.
+#    How far do the three models that know nothing of the new classes move from draw to draw,
+#    and does their order change? How many draws would you need to tell them apart?
 
 # %% [markdown]
 # ## Solutions

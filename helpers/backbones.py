@@ -13,9 +13,11 @@ Two sources:
   on the 60,000 real Fashion-MNIST training images and caches in the data folder
   (``$HELPERS_DATA/backbones``), with its test accuracy and checksum. It is a stand-in for
   ImageNet weights where those cannot be downloaded, and it is always announced as such.
-- ``"fashion-mnist-half"``: the same convnet pretrained only on the five odd-numbered classes
-  (trousers, dresses, sandals, sneakers, ankle boots; 30,000 images), so that the other five
-  (tops, pullovers, coats, shirts, bags) are classes it never saw (lecture 09).
+- ``"fashion-mnist-half"``: the same convnet pretrained only on five of the classes
+  (T-shirts, trousers, dresses, sandals, sneakers; 30,000 images), so that the other five
+  (pullovers, coats, shirts, bags, ankle boots) are classes it never saw (lecture 09). Each
+  half has tops and footwear. (Version 1 used the odd-numbered classes, which left every top
+  but one on the unseen side.)
 - ``"fashion-mnist-40k"``: the same convnet pretrained on the first 40,000 training images,
   all ten classes, so that the last 20,000 are images it never saw: the stand-in for a body
   that knows the task's kind of images but not the task's own images (lecture 09's
@@ -65,7 +67,7 @@ class FashionBody:
 FASHION_BODIES = {
     "fashion-mnist": FashionBody(tuple(range(10)), "fashion_mnist_convnet_v1.weights.h5"),
     "fashion-mnist-half": FashionBody(
-        (1, 3, 5, 7, 9), "fashion_mnist_odd_classes_convnet_v1.weights.h5"
+        (0, 1, 3, 5, 7), "fashion_mnist_half_classes_convnet_v2.weights.h5"
     ),
     "fashion-mnist-40k": FashionBody(
         tuple(range(10)), "fashion_mnist_first_40k_convnet_v1.weights.h5", items=40_000, epochs=4
@@ -127,7 +129,7 @@ def load_backbone(source: str = "auto", *, channels: int = 1, retrain: bool = Fa
 
     Args:
         source: ``"imagenet"``, ``"fashion-mnist"``, ``"fashion-mnist-half"`` (pretrained on
-            the odd-numbered classes only), ``"fashion-mnist-40k"`` (on the first 40,000
+            classes 0, 1, 3, 5 and 7 only), ``"fashion-mnist-40k"`` (on the first 40,000
             training images only) or ``"auto"`` (ImageNet when its weights can be had, else
             the Fashion-MNIST body, announced).
         channels: channels of the images the body will see (1 or 3; the Fashion-MNIST body
@@ -252,14 +254,14 @@ def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False)
     Raises:
         CacheFolderError: the cache is not writable (checked before any training).
     """
-    file = FASHION_BODIES[source].file
+    spec = FASHION_BODIES[source]
     folder = cache_dir() / "backbones"
-    meta = None if retrain else _read_record(folder, file)
+    meta = None if retrain else _read_record(folder, spec)
     if meta is not None:
         return meta
     require_writable_cache(folder)
     with cache_lock(f"backbone-{source}"):
-        meta = None if retrain else _read_record(folder, file, quiet=True)  # done meanwhile?
+        meta = None if retrain else _read_record(folder, spec, quiet=True)  # done meanwhile?
         return meta if meta is not None else pretrain_fashion_body(folder, source=source)[1]
 
 
@@ -299,21 +301,15 @@ def _images_described(spec: FashionBody) -> str:
     return "the 60,000 Fashion-MNIST training images"
 
 
-def _read_record(folder: Path, file: str, *, quiet: bool = False) -> dict | None:
-    """The cached body's record if the weights match it; else None (after saying why)."""
-    weights, record = folder / file, folder / (file + ".json")
+def _read_record(folder: Path, spec: FashionBody, *, quiet: bool = False) -> dict | None:
+    """The cached body's record if the weights match it and were pretrained as ``spec`` says
+    (the same classes and epochs); else None (after saying why)."""
+    weights, record = folder / spec.file, folder / (spec.file + ".json")
     if not (weights.is_file() and record.is_file()):
         return None
     try:
         meta = json.loads(record.read_text())
-        missing = [key for key in _RECORD_KEYS if key not in meta]
-        problem = (
-            f"its record {record.name} lacks {', '.join(missing)}"
-            if missing
-            else ""
-            if sha256sum(weights) == meta["sha256"]
-            else "it does not match its record"
-        )
+        problem = _record_problem(meta, spec, weights)
     except (ValueError, TypeError, OSError) as err:
         problem = f"its record {record.name} is unreadable ({type(err).__name__})"
     if problem:
@@ -321,6 +317,22 @@ def _read_record(folder: Path, file: str, *, quiet: bool = False) -> dict | None
             print(f"cached backbone {weights}: {problem}; pretraining it again")
         return None
     return meta
+
+
+def _record_problem(meta: dict, spec: FashionBody, weights: Path) -> str:
+    """What is wrong with a cached body and its record ('' when nothing is)."""
+    missing = [key for key in _RECORD_KEYS if key not in meta]
+    if missing:
+        return f"its record lacks {', '.join(missing)}"
+    classes, epochs = tuple(meta.get("classes", ())), meta["epochs"]
+    if (classes, epochs) != (spec.classes, spec.epochs):
+        return (
+            f"it was pretrained on classes {_class_list(classes)} for {epochs} epochs, "
+            f"not on classes {_class_list(spec.classes)} for {spec.epochs}"
+        )
+    if sha256sum(weights) != meta["sha256"]:
+        return "it does not match its record"
+    return ""
 
 
 def pretrain_fashion_body(

@@ -147,19 +147,44 @@ def test_make_data_refuses_a_read_only_cache_before_training(
     assert "pretraining" not in capsys.readouterr().out
 
 
-def test_half_body_is_pretrained_on_the_odd_classes_only(monkeypatch, private_cache, capsys):
-    """The second body learns classes 1, 3, 5, 7, 9 (a 5-way head) and has its own files."""
+def test_half_body_is_pretrained_on_half_of_the_classes_only(monkeypatch, private_cache, capsys):
+    """The second body learns classes 0, 1, 3, 5, 7 (a 5-way head) and has its own files;
+    lecture 09's competition classes (pullover 2, coat 4) are not among them."""
     from helpers import backbones
 
     _tiny_fashion(monkeypatch)
     half = backbones.load_backbone("fashion-mnist-half")
     out = capsys.readouterr().out
-    assert "pretraining the Fashion-MNIST body of classes 1, 3, 5, 7, 9" in out
-    assert half.source == "fashion-mnist-half" and "classes 1, 3, 5, 7, 9 only" in half.note
+    assert "pretraining the Fashion-MNIST body of classes 0, 1, 3, 5, 7" in out
+    assert half.source == "fashion-mnist-half" and "classes 0, 1, 3, 5, 7 only" in half.note
     file = backbones.FASHION_BODIES["fashion-mnist-half"].file
     record = json.loads((private_cache / "backbones" / (file + ".json")).read_text())
-    assert record["classes"] == [1, 3, 5, 7, 9]
+    assert record["classes"] == [0, 1, 3, 5, 7]
     assert not (private_cache / "backbones" / BODY_FILES[0]).exists()  # the full body: untouched
+
+
+def test_body_cached_for_other_classes_is_pretrained_again(monkeypatch, private_cache, capsys):
+    """A cache left by another version of helpers (same file, other classes or epochs) is not
+    taken for the body asked for."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    backbones.load_backbone("fashion-mnist-half")
+    file = backbones.FASHION_BODIES["fashion-mnist-half"].file
+    record = private_cache / "backbones" / (file + ".json")
+    meta = json.loads(record.read_text())
+    record.write_text(json.dumps({**meta, "classes": [1, 3, 5, 7, 9]}))
+    capsys.readouterr()
+    backbones.load_backbone("fashion-mnist-half")
+    out = capsys.readouterr().out
+    assert (
+        "it was pretrained on classes 1, 3, 5, 7, 9 for 2 epochs, not on classes 0, 1, 3, 5, 7 "
+        "for 2; pretraining it again"
+    ) in out
+    assert json.loads(record.read_text())["classes"] == [0, 1, 3, 5, 7]
+    record.write_text(json.dumps({**meta, "epochs": 1}))
+    backbones.load_backbone("fashion-mnist-half")
+    assert "for 1 epochs, not on classes 0, 1, 3, 5, 7 for 2" in capsys.readouterr().out
 
 
 def test_40k_body_is_pretrained_on_the_first_items_only(monkeypatch, private_cache, capsys):
