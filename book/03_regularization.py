@@ -33,7 +33,7 @@
 # - use the same penalties, and dropout, in a Keras network.
 #
 # **Follows** the course blog's lectures on regularization and feature selection (seed 000).
-# **Run time:** under 1 minute on a 2-core CPU ([measured](execution_statistics.md)) (both profiles;
+# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) (both profiles;
 # no GPU needed).
 
 # %% [markdown]

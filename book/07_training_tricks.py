@@ -34,7 +34,7 @@
 # - compute a saliency map, and recognise and explain a network stuck at a constant.
 #
 # **Follows** the tutorial "Deep Learning - Advanced Techniques" (seed 002).
-# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
+# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
 # profile (subsets of Fashion-MNIST); the full profile uses more data and epochs (a few minutes on a
 # GPU).
 

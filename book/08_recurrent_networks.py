@@ -34,7 +34,7 @@
 # - see why a recurrent event detector switches on and off less often than a frame-wise one.
 #
 # **Follows** the course post on recurrent networks (seed 000, with concepts from seed 003).
-# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
+# **Run time:** under 4 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
 # quick profile (a synthetic scene set of 480 recordings); the full profile uses 1,800.
 #
 # **Where the seed is corrected.** `SGD(lr=...)` is now `learning_rate=`, and the history keys

@@ -37,7 +37,7 @@
 #
 # **Follows** the course's GAN posts (seed 003) and its slides on DCGAN, deep dream and style
 # transfer (seed 002).
-# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
+# **Run time:** under 4 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the
 # quick profile (a small DCGAN on 10,000 Fashion-MNIST images for 5 epochs: blurry but
 # recognisable); the full profile trains a wider DCGAN on all 60,000 for 25 epochs (a GPU's
 # work).

@@ -35,7 +35,7 @@
 #
 # **Follows** part 2 of the course's text competition report (seed 003: F1 0.63 for the
 # baseline, 0.68 for the final model, 0.583 for the classical pipeline).
-# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) (quick
+# **Run time:** under 5 minutes on a 2-core CPU ([measured](execution_statistics.md)) (quick
 # profile: 8 epochs for the final model). The full profile trains the report's 10 epochs; on a
 # GPU, Keras uses cuDNN for the LSTM and GRU layers. Set `COMPETITION_CSV` to the competition's
 # `train.csv` to run the same notebook on Quora's questions.

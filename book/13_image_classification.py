@@ -39,7 +39,7 @@
 # test-time augmentation) is worked step by step in
 # [lecture 09](09_transfer_learning.ipynb); from it this lecture keeps the learning-rate finder
 # and reading the mistakes.
-# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
+# **Run time:** under 3 minutes on a 2-core CPU ([measured](execution_statistics.md)) in the quick
 # profile (the 5,000 MNIST digits that ship offline, a body pretrained on Fashion-MNIST); the full
 # profile uses all of MNIST and ImageNet weights where they can be downloaded (a few minutes on a
 # GPU).
