@@ -33,8 +33,8 @@
 # - use the same penalties, and dropout, in a Keras network.
 #
 # **Follows** the course blog's lectures on regularization and feature selection (seed 000).
-# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) (both profiles;
-# no GPU needed).
+# **Run time:** under 2 minutes on a 2-core CPU ([measured](execution_statistics.md)) (both
+# profiles; no GPU needed).
 
 # %% [markdown]
 # ## Setup
