@@ -136,13 +136,14 @@ NEW = [c for c in range(10) if c not in SEEN]
 new_names = [fashion.class_names[c] for c in NEW]
 number = np.full(10, -1)
 number[NEW] = np.arange(5)  # a new class -> the output of our 5-way head
-unseen = np.arange(len(fashion.y_train)) >= FASHION_BODIES["fashion-mnist-40k"].items
+first_unseen = FASHION_BODIES["fashion-mnist-40k"].items  # the 40k body saw the items before
+unseen = np.arange(len(fashion.y_train)) >= first_unseen
 is_new, is_new_test = np.isin(fashion.y_train, NEW) & unseen, np.isin(fashion.y_test, NEW)
 x_new, y_new = fashion.x_train[is_new][..., None], number[fashion.y_train[is_new]]
 x_new_test, y_new_test = fashion.x_test[is_new_test][..., None], number[fashion.y_test[is_new_test]]
 print(
-    f"new classes: {', '.join(new_names)}; {len(x_new):,} to label (training items 40,000 on), "
-    f"{len(x_new_test):,} test"
+    f"new classes: {', '.join(new_names)}; {len(x_new):,} to label (training items "
+    f"{first_unseen:,} on), {len(x_new_test):,} test"
 )
 
 # %%
@@ -313,7 +314,7 @@ else:
             )
 
         keras.utils.set_random_seed(0)
-        frozen = {"same classes": imagenet.model, "random weights": mobilenet()}
+        photo_bodies = {"same classes": imagenet.model, "random weights": mobilenet()}
         cats_dogs = {
             "classes": 2,
             "x": photos.x_train,
@@ -321,14 +322,15 @@ else:
             "x_test": photos.x_test,
             "y_test": photos.y_test,
             "frozen": {
-                name: (body, cached_features(body, photos.x_test)) for name, body in frozen.items()
+                name: (body, cached_features(body, photos.x_test))
+                for name, body in photo_bodies.items()
             },
             "scratch": lambda: keras.Sequential(
                 [mobilenet(), L.GlobalAveragePooling2D(), L.Dense(2)]
             ),
         }
         rows = [frozen_vs_scratch(cats_dogs, n, s) for n in label_counts for s in seeds]
-        photo_curve = pd.DataFrame(rows).groupby("labels")[list(frozen) + ["from scratch"]]
+        photo_curve = pd.DataFrame(rows).groupby("labels")[[*photo_bodies, "from scratch"]]
         photo_curve = photo_curve.mean()
         print(photo_curve.round(3))
 
@@ -947,11 +949,12 @@ seed_vs_ours
 #
 # ## What we learned
 #
-# - A frozen pretrained body beats training from scratch when labels are few, even on classes
-#   it never saw; but on classes unlike its own, a frozen body with random weights does as
-#   well: with a few labels, fitting only a head is what helps. What the body learned pays
-#   with more labels, by which time training from scratch catches up. A body that has learned
-#   the same kind of image still wins at the competition's couple of thousand labels.
+# - A frozen body that learned the new classes' kind of object (on other images) beats
+#   training from scratch by far when labels are few, and still wins at the competition's
+#   couple of thousand labels. A body that learned other classes does not: with a few labels
+#   it is level with the same body with random weights, and with scratch, because what helps
+#   there is fitting only a head. What it learned pays with more labels, by which time
+#   training from scratch has passed it.
 # - VGG-16's parameters are mostly in its first dense layer; its computation is almost all in
 #   its convolutions. A new head is cheap to compute but not small.
 # - Caching the frozen body's output makes training the head fast, and makes augmentation

@@ -239,7 +239,7 @@ def fashion_groups(model: Any) -> list[list[Any]]:
     ]
 
 
-_RECORD_KEYS = ("sha256", "epochs", "test_accuracy")
+_RECORD_KEYS = ("sha256", "classes", "epochs", "test_accuracy")
 
 
 def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False) -> dict:
@@ -324,7 +324,7 @@ def _record_problem(meta: dict, spec: FashionBody, weights: Path) -> str:
     missing = [key for key in _RECORD_KEYS if key not in meta]
     if missing:
         return f"its record lacks {', '.join(missing)}"
-    classes, epochs = tuple(meta.get("classes", ())), meta["epochs"]
+    classes, epochs = tuple(meta["classes"]), meta["epochs"]
     if (classes, epochs) != (spec.classes, spec.epochs):
         return (
             f"it was pretrained on classes {_class_list(classes)} for {epochs} epochs, "
