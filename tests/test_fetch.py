@@ -326,14 +326,17 @@ def test_one_checksum_rule_for_compressed_files(tmp_path, server, cache):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(gzip.compress(content, compresslevel=9))
     assert F.fetch(gz)[0] == cached
-    for damaged in (gzip.compress(content)[:-40], content):  # truncated; not gzip at all
+    for aside, damaged in [
+        ("data.gz.corrupt", gzip.compress(content)[:-40]),  # truncated
+        ("data.gz.corrupt-2", content),  # not gzip at all; the first one is kept
+    ]:
         other.write_bytes(damaged)
         with pytest.raises(F.CorruptDataError, match=f"{other} is not the expected data.gz"):
             F.fetch(gz, path=other)
         cached.write_bytes(damaged)
         with pytest.raises(F.DataUnavailableError, match="no verified copy of data.gz"):
             F.fetch(dataclasses.replace(gz, offline=(other,)))
-        assert (cache / "z" / "data.gz.corrupt").read_bytes() == damaged
+        assert (cache / "z" / aside).read_bytes() == damaged
 
 
 @pytest.mark.parametrize(
@@ -356,3 +359,225 @@ def test_helpers_never_extracts_archives_or_unpickles_arrays():
     source = "".join(p.read_text() for p in Path(F.__file__).parent.glob("*.py"))
     for forbidden in ("extractall", "pooch.Untar", "pooch.Unzip", "allow_pickle=True"):
         assert forbidden not in source, forbidden
+
+
+# ------------------------------------------------------------ damaged copies, locks, disks
+def test_quarantine_never_overwrites_and_never_fails_the_load(server, cache):
+    """The ``.corrupt`` name may be taken (a folder, an earlier damaged copy): the damaged
+    file goes to the next free name, and the load goes on."""
+    folder = cache / "test"
+    folder.mkdir(parents=True)
+    (folder / "data.bin.corrupt").mkdir()
+    (folder / "data.bin.corrupt-2").write_bytes(b"earlier damage")
+    (folder / "data.bin").write_bytes(b"new damage")
+    path, _ = F.fetch(remote(f"{server}/good.bin"))
+    assert path.read_bytes() == GOOD and (folder / "data.bin.corrupt").is_dir()
+    assert (folder / "data.bin.corrupt-2").read_bytes() == b"earlier damage"
+    assert (folder / "data.bin.corrupt-3").read_bytes() == b"new damage"
+
+
+def test_a_folder_in_the_way_keeps_the_verified_download(server, cache, monkeypatch, caplog):
+    """The cache's place for the file is a folder: the verified download is kept beside it
+    and used, and the next load finds it without downloading again."""
+    (cache / "test" / "data.bin").mkdir(parents=True)
+    path, _ = F.fetch(remote(f"{server}/good.bin"))
+    assert path.parent == cache / "test" and path.name.startswith("data.bin.kept-")
+    assert path.read_bytes() == GOOD and (cache / "test" / "data.bin").is_dir()
+    assert "(it is a folder); the verified file is kept as data.bin.kept-" in caplog.text
+    monkeypatch.setenv("HELPERS_OFFLINE", "1")
+    assert F.fetch(remote(f"{server}/good.bin"))[0] == path and len(REQUESTS) == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path, monkeypatch):
+    """A 256 KiB tmpfs as the cache: the 1 MiB test file does not fit (root only)."""
+    import subprocess
+
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
+    monkeypatch.setenv("HELPERS_DATA", str(mount))
+    monkeypatch.delenv("HELPERS_OFFLINE", raising=False)
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_is_named_and_not_blamed_on_the_network(server, small_disk):
+    with pytest.raises(F.DataUnavailableError) as err:
+        F.fetch(remote(f"{server}/good.bin"))
+    message = str(err.value)
+    assert "No space left on device" in message and "\n" not in message
+    assert "free some space there or set HELPERS_DATA" in message
+    assert "internet" not in message and "download from" not in message
+    assert leftovers(small_disk / "test") == []
+
+
+def _hold_lock(cache_dir: str, name: str, seconds: float, held) -> None:
+    os.environ["HELPERS_DATA"] = cache_dir
+    with F.cache_lock(name):
+        held.set()
+        time.sleep(seconds)
+
+
+@pytest.fixture
+def lock_held_elsewhere(cache):
+    """Another process holds the test file's lock for 4 s."""
+    ctx = multiprocessing.get_context("spawn")
+    held = ctx.Event()
+    child = ctx.Process(target=_hold_lock, args=(str(cache), "test-data.bin", 4.0, held))
+    child.start()
+    assert held.wait(60), "the other process never took the lock"
+    yield
+    child.join(timeout=60)
+
+
+def test_a_verified_copy_elsewhere_does_not_wait_for_a_lock(
+    tmp_path, cache, lock_held_elsewhere, capsys
+):
+    target = cache / "test" / "data.bin"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"garbage")
+    shipped = tmp_path / "package" / "data.bin"
+    shipped.parent.mkdir()
+    shipped.write_bytes(GOOD)
+    start = time.monotonic()
+    path, _ = F.fetch(remote(None, offline=(shipped,)))
+    assert path == shipped and time.monotonic() - start < 2
+    assert "waiting" not in capsys.readouterr().out
+
+
+def test_a_load_waiting_on_a_lock_says_so(server, cache, lock_held_elsewhere, monkeypatch, capsys):
+    monkeypatch.setattr(F, "WAIT_NOTICE", 0.5)
+    path, _ = F.fetch(remote(f"{server}/good.bin"))
+    assert path.read_bytes() == GOOD
+    out = capsys.readouterr().out
+    assert "waiting for another process fetching Test set's data.bin (it holds " in out
+    assert str(cache / ".locks" / "test-data.bin.lock") in out
+
+
+# ------------------------------------------------ one cache, several users (root: setpriv)
+NOBODY = 65534
+_AS_NOBODY = """
+import logging, sys
+from pathlib import Path
+logging.basicConfig(format="%(message)s")
+from helpers import fetch as F
+fname, url, *offline = sys.argv[1:]
+r = F.RemoteFile("Test set", fname, F.sha256sum(Path(sys.argv[0]).parent / "good.bin"),
+                 url or None, subdir="test", offline=tuple(map(Path, offline)))
+try:
+    path, _ = F.fetch(r)
+    print("OK", path)
+except Exception as err:
+    print("ERROR", type(err).__name__, err)
+"""
+
+
+@pytest.fixture
+def shared(tmp_path_factory, monkeypatch):
+    """A course's shared cache (mode 1777, like /tmp) and ``nobody`` as a second user.
+
+    Yields ``(cache, run)``; ``run(fname, url, *offline)`` fetches as ``nobody`` and returns
+    its result line ("OK <path>" or "ERROR <type> <message>") and the warnings it logged."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as a second user")
+    top = Path(tempfile.mkdtemp(prefix="helpers-shared-", dir="/tmp"))
+    top.chmod(0o755)  # the second user can reach it
+    cache = top / "cache"
+    cache.mkdir()
+    cache.chmod(0o1777)
+    (top / "good.bin").write_bytes(GOOD)
+    (top / "as_nobody.py").write_text(_AS_NOBODY)
+    monkeypatch.setenv("HELPERS_DATA", str(cache))
+    monkeypatch.delenv("HELPERS_OFFLINE", raising=False)
+    REQUESTS.clear()
+
+    def run(fname, url, *offline, env=None):
+        done = subprocess.run(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+            + [sys.executable, str(top / "as_nobody.py"), fname, url, *map(str, offline)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(top), **(env or {})},
+            check=False,
+        )
+        if "ModuleNotFoundError" in done.stderr or "Permission denied" in done.stderr[:300]:
+            pytest.skip(f"the second user cannot run helpers from here: {done.stderr[-300:]}")
+        return done.stdout.strip().splitlines()[-1], done.stderr  # the result line
+
+    yield cache, run
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def test_two_users_share_one_cache(server, shared):
+    cache, run = shared
+    path, _ = F.fetch(remote(f"{server}/good.bin"))  # the first user (root) downloads
+    assert path.stat().st_mode & 0o044 == 0o044  # readable by the others
+    for folder in (cache / "test", cache / ".locks"):
+        assert folder.stat().st_mode & 0o7777 == 0o1777, folder  # shared like the cache
+    out, err = run("data.bin", f"{server}/good.bin")
+    assert out == f"OK {path}" and len(REQUESTS) == 1, err  # read, not downloaded again
+    out, err = run("data2.bin", f"{server}/good.bin")  # the second user downloads another
+    assert out == f"OK {cache / 'test' / 'data2.bin'}", err
+    mine = cache / "test" / "data2.bin"
+    assert mine.stat().st_uid == NOBODY and mine.read_bytes() == GOOD
+
+
+def test_another_users_damaged_file_does_not_stop_a_load(tmp_path, server, shared):
+    """A damaged file the second user may not move (another user's, in a sticky folder):
+    ignored with a warning; a verified copy elsewhere is used; without one, the download is
+    kept beside it and found again offline."""
+    cache, run = shared
+    path, _ = F.fetch(remote(f"{server}/good.bin"))  # root's file and lock
+    path.write_bytes(b"garbage")
+    shipped = cache.parent / "package" / "data.bin"
+    shipped.parent.mkdir()
+    shipped.write_bytes(GOOD)
+    out, err = run("data.bin", f"{server}/good.bin", shipped)
+    assert out == f"OK {shipped}", err
+    assert "failed its checksum and cannot be moved aside (Operation not permitted)" in err
+    out, err = run("data.bin", f"{server}/good.bin")
+    kept = out.removeprefix("OK ")
+    assert Path(kept).name.startswith("data.bin.kept-") and Path(kept).read_bytes() == GOOD, err
+    out, err = run("data.bin", "", env={"HELPERS_OFFLINE": "1"})
+    assert out == f"OK {kept}" and len(REQUESTS) == 2, err
+    assert path.read_bytes() == b"garbage"  # root's file is left for root
+
+
+def test_an_unreadable_file_is_reported_as_unreadable(server, shared):
+    cache, run = shared
+    path, _ = F.fetch(remote(f"{server}/good.bin"))
+    path.chmod(0o600)  # as an older helpers left its downloads
+    shipped = cache.parent / "package" / "data.bin"
+    shipped.parent.mkdir()
+    shipped.write_bytes(GOOD)
+    out, err = run("data.bin", f"{server}/good.bin", shipped)
+    assert out == f"OK {shipped}", err
+    assert "is not readable for this user (it belongs to user id 0)" in err
+    assert "checksum" not in err and path.read_bytes() == GOOD  # not moved, not "damaged"
+
+
+def test_a_lock_file_another_user_did_not_share_is_one_clear_line(server, shared):
+    cache, run = shared
+    locks = cache / ".locks"
+    locks.mkdir()
+    locks.chmod(0o1777)
+    (locks / "test-data.bin.lock").touch(mode=0o644)  # root's, as filelock made it before
+    (locks / "test-data.bin.lock").chmod(0o644)
+    out, err = run("data.bin", f"{server}/good.bin")
+    assert out.startswith("ERROR CacheFolderError") and "\n" not in out, err
+    assert f"the lock file {locks / 'test-data.bin.lock'} belongs to another user" in out
+    assert "chmod a+rw" in out and "set HELPERS_DATA to a folder of your own" in out
