@@ -30,10 +30,15 @@ does; with a valid cache it only verifies the checksums).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
+import shutil
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +50,9 @@ from helpers.fetch import (
     DataUnavailableError,
     cache_dir,
     cache_lock,
+    cache_problem,
+    make_folder,
+    needed_for,
     offline_mode,
     require_writable_cache,
     sha256sum,
@@ -239,14 +247,12 @@ def fashion_groups(model: Any) -> list[list[Any]]:
     ]
 
 
-_RECORD_KEYS = ("sha256", "classes", "epochs", "test_accuracy")
-
-
 def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False) -> dict:
     """Make sure a verified pretrained Fashion-MNIST body is cached; return its record.
 
     Checking a valid cache reads two files and does not import Keras. Processes that need
-    the body at once wait for the one that pretrains it.
+    the body at once wait for the one that pretrains it. Temporary folders left by a save
+    that was killed are removed.
 
     Args:
         source: a key of ``FASHION_BODIES``.
@@ -254,39 +260,95 @@ def ensure_fashion_body(source: str = "fashion-mnist", *, retrain: bool = False)
     Raises:
         CacheFolderError: the cache is not writable (checked before any training).
     """
+    return _cached_or_pretrained(source, retrain)[1]
+
+
+def _cached_or_pretrained(source: str, retrain: bool) -> tuple[Any | None, dict]:
+    """``(None, record)`` for a verified cached body; ``(body, record)`` if pretrained now.
+
+    The record of a body that could not be saved has no ``sha256``.
+    """
     spec = FASHION_BODIES[source]
     folder = cache_dir() / "backbones"
+    purpose = f"pretraining the {source} body"
     meta = None if retrain else _read_record(folder, spec)
     if meta is not None:
-        return meta
+        if _stale_saves(folder, spec) and not cache_problem(folder):
+            with cache_lock(f"backbone-{source}", purpose, wait=False) as held:
+                if held:  # nobody is saving this body now: what is left is stale
+                    _remove_stale_saves(folder, spec)
+        return None, meta
     require_writable_cache(folder)
-    with cache_lock(f"backbone-{source}"):
+    with cache_lock(f"backbone-{source}", purpose):
+        _remove_stale_saves(folder, spec)
         meta = None if retrain else _read_record(folder, spec, quiet=True)  # done meanwhile?
-        return meta if meta is not None else pretrain_fashion_body(folder, source=source)[1]
+        return (None, meta) if meta is not None else pretrain_fashion_body(folder, source=source)
+
+
+def _stale_saves(folder: Path, spec: FashionBody) -> list[Path]:
+    """Temporary folders of saves of this body that never finished (the process was killed):
+    ``.saving-<file>-*``, and ``tmp*`` holding nothing but its files (helpers before 2026-12)."""
+    if not folder.is_dir():
+        return []
+    ours = {spec.file, "record.json"}
+    return [
+        p
+        for p in folder.iterdir()
+        if p.is_dir()
+        and (
+            p.name.startswith(f".saving-{spec.file}-")
+            or (p.name.startswith("tmp") and {q.name for q in p.iterdir()} <= ours)
+        )
+    ]
+
+
+def _remove_stale_saves(folder: Path, spec: FashionBody) -> None:
+    """Remove them; call under the body's lock, so that no save of it is running."""
+    for stale in _stale_saves(folder, spec):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _fashion_backbone(source: str, retrain: bool = False) -> Backbone:
     spec = FASHION_BODIES[source]
-    folder = cache_dir() / "backbones"
+    file = cache_dir() / "backbones" / spec.file
     try:
-        meta = ensure_fashion_body(source, retrain=retrain)
+        model, meta = _cached_or_pretrained(source, retrain)
+        if model is None:
+            model = _load_cached(file)
+        if model is None:  # the weights match their record but do not load: pretrain again
+            model, meta = _cached_or_pretrained(source, retrain=True)
     except CacheFolderError as err:  # train it anyway, and keep it for this session
         print(
             f"{err.reason}, so the pretrained body cannot be kept (set {DATA_ENV} to a "
             "writable folder to keep it); pretraining it in memory for this session"
         )
         model, meta = pretrain_fashion_body(None, source=source)
-        where = "kept in memory only"
-    else:
-        model = fashion_body()
-        model.load_weights(folder / spec.file)
-        where = f"cached in {folder / spec.file}"
+    where = f"cached in {file}" if "sha256" in meta else "kept in memory only"
     what = _images_described(spec)
     note = (
         f"pretrained by helpers on {what} ({meta['epochs']} epochs, "
         f"{meta['test_accuracy']:.3f} test accuracy), a stand-in for ImageNet weights; {where}"
     )
     return Backbone(model, fashion_groups(model), source, note)
+
+
+def _load_cached(file: Path) -> Any | None:
+    """The cached body, or None (after saying why) when its weights file does not load."""
+    model = fashion_body()
+    try:
+        model.load_weights(file)
+    except Exception as err:  # h5py's OSError, Keras' ValueError: a file that is not the body
+        print(f"cached backbone {file} does not load ({_why(err)}); pretraining it again")
+        return None
+    return model
+
+
+def _why(err: BaseException) -> str:
+    """One short line for an error (h5py's messages run over several lines)."""
+    if isinstance(err, OSError) and err.errno:
+        return os.strerror(err.errno)
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first[:120]}" if first else type(err).__name__
 
 
 def _class_list(classes: tuple[int, ...]) -> str:
@@ -319,11 +381,36 @@ def _read_record(folder: Path, spec: FashionBody, *, quiet: bool = False) -> dic
     return meta
 
 
+_RECORD_TYPES = {
+    "sha256": "a sha256 (64 hex digits)",
+    "classes": "a list of class numbers",
+    "epochs": "a whole number",
+    "test_accuracy": "a number between 0 and 1",
+}
+
+
+def _field_ok(key: str, value: Any) -> bool:
+    if key == "sha256":
+        return isinstance(value, str) and len(value) == 64
+    if key == "classes":
+        return isinstance(value, list) and all(
+            isinstance(c, int) and not isinstance(c, bool) for c in value
+        )
+    if key == "epochs":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
 def _record_problem(meta: dict, spec: FashionBody, weights: Path) -> str:
     """What is wrong with a cached body and its record ('' when nothing is)."""
-    missing = [key for key in _RECORD_KEYS if key not in meta]
+    if not isinstance(meta, dict):
+        return "its record is not a JSON object"
+    missing = [key for key in _RECORD_TYPES if key not in meta]
     if missing:
         return f"its record lacks {', '.join(missing)}"
+    for key, kind in _RECORD_TYPES.items():
+        if not _field_ok(key, meta[key]):
+            return f"its record's {key} is {meta[key]!r}, not {kind}"
     classes, epochs = tuple(meta["classes"]), meta["epochs"]
     if (classes, epochs) != (spec.classes, spec.epochs):
         return (
@@ -350,7 +437,10 @@ def pretrain_fashion_body(
             from, for how many epochs, and the file it is saved in.
 
     Returns:
-        The trained body and its record.
+        The trained body and its record (with the weights' ``sha256`` once saved).
+
+    Raises:
+        DataUnavailableError: Fashion-MNIST is not on this machine and cannot be downloaded.
     """
     import numpy as np
 
@@ -359,7 +449,14 @@ def pretrain_fashion_body(
     keras = import_keras()
     spec = FASHION_BODIES[source]
     classes, epochs = spec.classes, spec.epochs
-    data = load_fashion_mnist()
+    try:
+        data = load_fashion_mnist()
+    except DataUnavailableError as err:  # load_backbone takes no path=: do not offer it
+        raise needed_for(
+            err,
+            f"the {source} body is pretrained on Fashion-MNIST",
+            "use load_backbone('imagenet') where the network is available",
+        ) from None
     keep, keep_test = np.isin(data.y_train, classes), np.isin(data.y_test, classes)
     if spec.items is not None:
         keep[spec.items :] = False  # only the first `items` training images
@@ -405,26 +502,59 @@ def pretrain_fashion_body(
         f"{meta['test_accuracy']:.3f}"
     )
     if folder is not None:
-        try:
-            _save_body(body, meta, Path(folder), spec.file)
-        except OSError as err:
-            print(
-                f"could not save the pretrained body in {folder} ({err.strerror or err}); "
-                "it is kept in memory for this session"
-            )
+        with _quiet_h5py_cleanup():
+            try:
+                meta["sha256"] = _save_body(body, meta, Path(folder), spec.file)
+            except Exception as err:  # a full disk, a quota: h5py's are not all OSErrors
+                print(
+                    f"could not save the pretrained body in {folder} ({_why(err)}); "
+                    "it is kept in memory for this session"
+                )
     return body, meta
 
 
-def _save_body(body: Any, meta: dict, folder: Path, file: str) -> None:
-    """Write the weights and their record (with the weights' sha256) atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        partial = Path(tmp) / file
+@contextlib.contextmanager
+def _quiet_h5py_cleanup() -> Iterator[None]:
+    """After a failed write, h5py's objects fail again as they are freed and print a
+    traceback (through ``sys.excepthook`` and ``sys.unraisablehook``); the failure is
+    already reported in one line."""
+    import traceback
+
+    hooks = sys.excepthook, sys.unraisablehook
+
+    def from_h5py(tb: Any) -> bool:
+        return any("h5py" in frame.filename for frame in traceback.extract_tb(tb))
+
+    def excepthook(kind: Any, value: Any, tb: Any) -> None:
+        if not from_h5py(tb):
+            hooks[0](kind, value, tb)
+
+    def unraisablehook(unraisable: Any) -> None:
+        if "h5py" not in repr(unraisable.object) and not from_h5py(unraisable.exc_traceback):
+            hooks[1](unraisable)
+
+    sys.excepthook, sys.unraisablehook = excepthook, unraisablehook
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.excepthook, sys.unraisablehook = hooks
+
+
+def _save_body(body: Any, meta: dict, folder: Path, file: str) -> str:
+    """Write the weights and their record (with the weights' sha256) atomically, readable
+    by every user of the cache; return the sha256. A save that fails leaves nothing."""
+    make_folder(folder)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=f".saving-{file}-") as tmp:
+        partial, record = Path(tmp) / file, Path(tmp) / "record.json"
         body.save_weights(partial)
-        meta["sha256"] = sha256sum(partial)
-        (Path(tmp) / "record.json").write_text(json.dumps(meta, indent=1))
+        sha256 = sha256sum(partial)
+        record.write_text(json.dumps({**meta, "sha256": sha256}, indent=1))
+        for written in (partial, record):
+            written.chmod(0o644)
         os.replace(partial, folder / file)
-        os.replace(Path(tmp) / "record.json", folder / (file + ".json"))
+        os.replace(record, folder / (file + ".json"))
+    return sha256
 
 
 if __name__ == "__main__":  # `make data`: pretrain once, afterwards only verify the cache

@@ -125,6 +125,15 @@ class RemoteFile:
             raise ValueError(f"compression must be None or 'gzip', not {self.compression!r}")
 
 
+def needed_for(err: DataUnavailableError, what: str, *more: str) -> DataUnavailableError:
+    """``err`` told by a function that takes no ``path=``: "<what>, and <reason>. To fix:
+    ...", without the loader's path option and with ``more`` fixes."""
+    fixes = (*(fix for fix in err.fixes if fix != PATH_FIX), *more)
+    return DataUnavailableError(
+        f"{what}, and {err.reason}. To fix: {'; or '.join(fixes)}.", err.reason, fixes
+    )
+
+
 def cache_dir() -> Path:
     """The data cache folder: ``$HELPERS_DATA``, else the user's cache folder."""
     if os.environ.get(DATA_ENV):

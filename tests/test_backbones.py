@@ -205,3 +205,127 @@ def test_40k_body_is_pretrained_on_the_first_items_only(monkeypatch, private_cac
     assert "the first 40 Fashion-MNIST training images (all classes) only" in body.note
     record = json.loads((private_cache / "backbones" / (spec.file + ".json")).read_text())
     assert record["items"] == 40 and record["classes"] == list(range(10))
+
+
+# ----------------------------------------------------- faults: disk, leftovers, bad records
+def test_full_disk_while_saving_keeps_the_trained_body(monkeypatch, tmp_path, capsys):
+    """The disk fills while the body is saved: one line says so, the trained body is
+    returned, and no half-written file or temporary folder is left."""
+    import subprocess
+
+    from helpers import backbones
+
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
+    try:
+        monkeypatch.setenv("HELPERS_DATA", str(disk))
+        _tiny_fashion(monkeypatch)
+        backbone = backbones.load_backbone("fashion-mnist")
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err  # h5py's clean-up after the failed write is quiet
+        line = next(x for x in out.splitlines() if x.startswith("could not save"))
+        assert line == (
+            f"could not save the pretrained body in {disk / 'backbones'} (No space left on "
+            "device); it is kept in memory for this session"
+        )
+        assert "kept in memory only" in backbone.note
+        assert backbone.model(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
+        assert [p.name for p in (disk / "backbones").iterdir()] == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_killed_save_leaves_nothing_for_good(monkeypatch, private_cache):
+    """A save killed midway leaves its temporary folder (helpers before this one named it
+    tmpXXXX); the next load removes it, whether it pretrains or finds a valid cache."""
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    folder = private_cache / "backbones"
+
+    def leave_leftovers():
+        for name in ("tmpk1l2m3n4", f".saving-{BODY_FILES[0]}-abc"):
+            (folder / name).mkdir(parents=True)
+            (folder / name / BODY_FILES[0]).write_bytes(b"half a body")
+        (folder / "tmpempty").mkdir()
+
+    leave_leftovers()
+    backbones.load_backbone("fashion-mnist")  # pretrains
+    assert sorted(p.name for p in folder.iterdir()) == BODY_FILES
+    leave_leftovers()
+    backbones.load_backbone("fashion-mnist")  # finds the cache valid
+    assert sorted(p.name for p in folder.iterdir()) == BODY_FILES
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("test_accuracy", "high", "test_accuracy is 'high', not a number between 0 and 1"),
+        ("test_accuracy", None, "test_accuracy is None, not a number between 0 and 1"),
+        ("epochs", "2", "epochs is '2', not a whole number"),
+        ("classes", "0-9", "classes is '0-9', not a list of class numbers"),
+        ("sha256", 5, "sha256 is 5, not a sha256 (64 hex digits)"),
+    ],
+)
+def test_a_record_with_a_wrong_type_is_pretrained_again(
+    monkeypatch, private_cache, capsys, key, value, said
+):
+    from helpers import backbones
+
+    _tiny_fashion(monkeypatch)
+    backbones.load_backbone("fashion-mnist")
+    record = private_cache / "backbones" / BODY_FILES[1]
+    record.write_text(json.dumps({**json.loads(record.read_text()), key: value}))
+    capsys.readouterr()
+    backbone = backbones.load_backbone("fashion-mnist")
+    assert f"its record's {said}; pretraining it again" in capsys.readouterr().out
+    assert "2 epochs" in backbone.note and json.loads(record.read_text())[key] != value
+
+
+def test_weights_that_match_their_record_but_do_not_load_are_pretrained_again(
+    monkeypatch, private_cache, capsys
+):
+    from helpers import backbones
+    from helpers.fetch import sha256sum
+
+    _tiny_fashion(monkeypatch)
+    backbones.load_backbone("fashion-mnist")
+    weights = private_cache / "backbones" / BODY_FILES[0]
+    record = private_cache / "backbones" / BODY_FILES[1]
+    weights.write_bytes(b"not an HDF5 file")
+    record.write_text(json.dumps({**json.loads(record.read_text()), "sha256": sha256sum(weights)}))
+    capsys.readouterr()
+    backbone = backbones.load_backbone("fashion-mnist")
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "does not load" in x)
+    assert line.startswith(f"cached backbone {weights} does not load (")
+    assert line.endswith("); pretraining it again")
+    assert "pretraining the Fashion-MNIST body" in out and "cached in" in backbone.note
+    assert backbone.model(np.zeros((1, 28, 28, 1), "float32")).shape == (1, 7, 7, 64)
+
+
+def test_no_fashion_mnist_offers_only_fixes_that_exist(monkeypatch):
+    """The loader's own "pass path=" is not offered by load_backbone, which takes no path."""
+    from helpers import backbones, datasets
+    from helpers import fetch as F  # noqa: N812
+
+    missing = F.RemoteFile("Fashion-MNIST", "x.gz", "0" * 64, "http://x", accepts_path=True)
+
+    def unavailable():  # what load_fashion_mnist meets offline with no copy anywhere
+        F.fetch(missing)
+
+    monkeypatch.setattr(datasets, "load_fashion_mnist", unavailable)
+    with pytest.raises(F.DataUnavailableError) as err:
+        backbones.load_backbone("fashion-mnist")
+    message = str(err.value)
+    assert "path=" not in message and "\n" not in message
+    assert message.startswith("the fashion-mnist body is pretrained on Fashion-MNIST, and ")
+    assert "load_backbone('imagenet')" in message
