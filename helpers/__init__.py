@@ -38,12 +38,18 @@ def setup(
 
     Returns:
         The run profile; ask it for sizes with ``profile.pick(quick=..., full=...)``.
+
+    Raises:
+        ValueError: an unknown profile, or ``$HELPERS_OFFLINE`` set to neither on nor off (found
+            here rather than at the first download).
     """
     import numpy as np  # here, not at the top: keeps ``import helpers`` light
 
+    from helpers.fetch import offline_mode
     from helpers.plots import set_style
 
     run_profile = get_profile(profile)
+    offline_mode()  # raises for a typo in $HELPERS_OFFLINE
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)

@@ -23,13 +23,21 @@ from pathlib import Path
 import numpy as np
 
 from helpers.datasets import Dataset, load_fashion_mnist
-from helpers.fetch import DataUnavailableError
+from helpers.fetch import DataUnavailableError, needed_for
 
 
 @functools.lru_cache(maxsize=1)
 def _fashion() -> Dataset:
-    """Fashion-MNIST, read once per process for all constructions (they only index it)."""
-    return load_fashion_mnist()
+    """Fashion-MNIST, read once per process for all constructions (they only index it).
+
+    Raises:
+        DataUnavailableError: it is not on this machine (without the loader's ``path=``
+            option, which the constructions do not take).
+    """
+    try:
+        return load_fashion_mnist()
+    except DataUnavailableError as err:
+        raise needed_for(err, "this construction is made of Fashion-MNIST images") from None
 
 
 def _check_count(name: str, value: int, low: int = 1) -> int:
@@ -257,6 +265,10 @@ def load_acoustic_scenes(
     Returns:
         Dataset with ``X`` (n, 40, 501) float32, ``y`` (scene index), ``groups`` (place),
         ``events`` (n, 501, 6) uint8 for the synthetic set, ``class_names``, ``event_names``.
+
+    Raises:
+        DataUnavailableError: ``path`` lacks ``X_train.npy`` or ``y_train.csv``.
+        ValueError: either file is damaged, empty or of the wrong shape (the error names it).
     """
     if path is not None:
         return _load_scene_folder(Path(path).expanduser())
@@ -366,6 +378,10 @@ def _scene(
     return s, active
 
 
+def _first_line(err: Exception | str) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
 def _load_scene_folder(folder: Path) -> Dataset:
     import pandas as pd
 
@@ -376,10 +392,24 @@ def _load_scene_folder(folder: Path) -> Dataset:
             f"acoustic scenes: {folder} has no {missing[0]}; pass the "
             "folder with the competition's X_train.npy and y_train.csv"
         )
-    X = np.load(x_file, allow_pickle=False)
+    try:
+        X = np.load(x_file, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        # numpy's advice for pickled data (load it unsafely) is not advice for a student
+        reason = "pickled objects: allow_pickle=False" if "pickle" in str(err) else err
+        raise ValueError(
+            f"{x_file} is not a readable numpy array ({_first_line(reason)}); copy the "
+            "competition's X_train.npy again, or write yours with np.save"
+        ) from None
     if X.ndim != 3 or X.shape[1:] != (N_MELS, N_FRAMES):
         raise ValueError(f"{x_file} has shape {X.shape}; expected (n, {N_MELS}, {N_FRAMES})")
-    table = pd.read_csv(y_file)
+    try:
+        table = pd.read_csv(y_file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"{y_file} is not a readable CSV file ({_first_line(err)}); it needs a "
+            "scene_label column and one row per spectrogram"
+        ) from None
     if "scene_label" not in table.columns or len(table) != len(X):
         raise ValueError(
             f"{y_file} needs a scene_label column and one row per spectrogram "

@@ -676,6 +676,11 @@ CATS_VS_DOGS = RemoteFile(
 PETS = ("cat", "dog")
 
 
+def _check_size(size: Any) -> None:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a whole number of pixels >= 1, not {size!r}")
+
+
 def load_cats_vs_dogs(
     n_train: int = 2000,
     n_test: int = 1000,
@@ -695,10 +700,12 @@ def load_cats_vs_dogs(
     Raises:
         DataUnavailableError: offline and no copy of the zip anywhere.
         CorruptDataError: ``path`` is not the canonical zip.
-        ValueError: ``n_train`` or ``n_test`` is odd, or more photos are asked for than exist.
+        ValueError: ``n_train`` or ``n_test`` is odd, ``size`` is not a positive whole number,
+            or more photos are asked for than exist.
     """
     if n_train % 2 or n_test % 2 or n_train < 2 or n_test < 2:
         raise ValueError(f"n_train and n_test must be even and >= 2, not {n_train}, {n_test}")
+    _check_size(size)  # before the 825 MB download
     file, source = fetch(CATS_VS_DOGS, path=path)
     arrays, skipped = read_pet_photos(file, n_train, n_test, size=size, seed=seed)
     note = (
@@ -713,13 +720,18 @@ def load_cats_vs_dogs(
 def read_pet_photos(
     file: str | os.PathLike, n_train: int, n_test: int, *, size: int, seed: int
 ) -> tuple[dict[str, np.ndarray], int]:
-    """Decode a balanced sample of ``PetImages/{Cat,Dog}/*.jpg`` from the zip at ``file``."""
+    """Decode a balanced sample of ``PetImages/{Cat,Dog}/*.jpg`` from the zip at ``file``.
+
+    Raises:
+        ValueError: ``size`` is not a positive whole number, or too few readable photos.
+    """
     import io
     import re
     import zipfile
 
     from PIL import Image, ImageOps
 
+    _check_size(size)
     rng = np.random.default_rng(seed)
     split = {"train": n_train // 2, "test": n_test // 2}
     parts: dict[str, list] = {k: [] for k in ("x_train", "y_train", "x_test", "y_test")}

@@ -16,6 +16,46 @@ import numpy as np
 from helpers.plots import plot_confusion_matrix, plot_image_grid
 
 
+def _check_probs(probs: np.ndarray) -> None:
+    if probs.ndim != 2 or probs.dtype.kind not in "biuf":
+        raise ValueError(f"probs must be numbers, shape (n, n_classes), got {probs.shape}")
+    if len(probs) == 0:
+        raise ValueError("probs is empty: interpret at least one prediction")
+    broken = np.flatnonzero(~np.isfinite(probs).all(axis=1))
+    if len(broken):
+        raise ValueError(
+            f"probs has NaN or infinite values in {len(broken)} rows (the first is row "
+            f"{broken[0]}): the model's outputs are not probabilities; did training diverge?"
+        )
+    if not np.allclose(probs.sum(axis=1), 1, atol=1e-3):
+        raise ValueError("probs rows must sum to 1: apply a softmax to logits first")
+
+
+def _class_indices(targets: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """``targets`` as a vector of class indices, one per row of ``probs``."""
+    n, n_classes = probs.shape
+    if targets.ndim == 2 and targets.shape == probs.shape and n_classes > 1:
+        raise ValueError(
+            f"targets look one-hot, shape {targets.shape}: pass class indices, "
+            "targets.argmax(axis=1)"
+        )
+    if targets.size != n:
+        raise ValueError(
+            f"probs must be (n, n_classes) and targets (n,), got {probs.shape} and {targets.shape}"
+        )
+    targets = targets.ravel()
+    if targets.dtype.kind in "biuf":
+        bad = targets[~((targets >= 0) & (targets < n_classes) & (targets % 1 == 0))]
+    else:
+        bad = targets
+    if len(bad):
+        raise ValueError(
+            f"targets must be class indices, whole numbers in [0, {n_classes}), but hold "
+            f"{bad[:1].tolist()[0]!r} (map class names to their indices first)"
+        )
+    return targets.astype(int)
+
+
 @dataclass
 class Interpretation:
     """Predictions of a single-label classifier next to the truth.
@@ -25,6 +65,11 @@ class Interpretation:
         targets: (n,) true class indices.
         images: (n, ...) the inputs, for :meth:`plot_top_losses` (optional).
         class_names: a name per class (default: the class index).
+
+    Raises:
+        ValueError: ``probs`` is empty, not (n, n_classes), has NaN or infinite values, or
+            rows that do not sum to 1; ``targets`` are not one class index per row (e.g.
+            one-hot, strings, fractions or out of range); fewer ``class_names`` than classes.
     """
 
     probs: np.ndarray
@@ -33,19 +78,17 @@ class Interpretation:
     class_names: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
-        self.probs, self.targets = np.asarray(self.probs), np.asarray(self.targets).ravel()
-        if self.probs.ndim != 2 or len(self.probs) != len(self.targets):
-            raise ValueError(
-                f"probs must be (n, n_classes) and targets (n,), got "
-                f"{self.probs.shape} and {self.targets.shape}"
-            )
-        if not np.allclose(self.probs.sum(axis=1), 1, atol=1e-3):
-            raise ValueError("probs rows must sum to 1: apply a softmax to logits first")
+        self.probs = np.asarray(self.probs)
+        _check_probs(self.probs)
+        self.targets = _class_indices(np.asarray(self.targets), self.probs)
         n_classes = self.probs.shape[1]
-        if self.targets.min() < 0 or self.targets.max() >= n_classes:
-            raise ValueError(f"targets must be class indices in [0, {n_classes})")
         if self.class_names is None:
             self.class_names = [str(k) for k in range(n_classes)]
+        if len(self.class_names) < n_classes:
+            raise ValueError(
+                f"class_names has {len(self.class_names)} names for {n_classes} classes: "
+                "give one name per column of probs"
+            )
 
     @property
     def preds(self) -> np.ndarray:

@@ -28,6 +28,9 @@ class AdditiveAttention(keras.layers.Layer):
 
     Args:
         units: the size of the hidden layer W (default: the number of features).
+
+    Raises:
+        ValueError: (when built) the input is not 3-D (batch, time, features).
     """
 
     def __init__(self, units: int | None = None, return_weights: bool = False, **kwargs: Any):
@@ -36,6 +39,12 @@ class AdditiveAttention(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
+        if len(input_shape) != 3:  # a softmax over a 2-D input's last axis would mix the batch
+            raise ValueError(
+                f"AdditiveAttention takes a sequence, shape (batch, time, features), not "
+                f"{tuple(input_shape)}: put it after a layer that returns sequences (e.g. an "
+                f"Embedding, or an LSTM with return_sequences=True)"
+            )
         features = input_shape[-1]
         units = self.units or features
         self.w = self.add_weight(shape=(features, units), initializer="glorot_uniform", name="w")

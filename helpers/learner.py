@@ -26,10 +26,40 @@ import numpy as np
 
 from helpers.devices import import_keras
 from helpers.plots import plot_lr_find
-from helpers.schedules import OneCycle, has_rate_schedule
+from helpers.schedules import OneCycle, check_positive, has_rate_schedule
 from helpers.training import EpochTimer, leaf_layers
 
 keras = import_keras()
+
+
+# ------------------------------------------------------------------------ data checks
+def _build(model: Any, x: Any) -> int | None:
+    """Run ``model`` on one sample of ``x``, which creates its weights if it has none yet (a
+    ``Sequential`` without a ``keras.Input``); return its output width (None for several
+    outputs)."""
+    out = model(x[:1])
+    return int(out.shape[-1]) if hasattr(out, "shape") else None
+
+
+def _check_labels(name: str, y: Any, loss: Any, width: int | None) -> None:
+    """For a sparse categorical loss, ``y`` must hold class indices below the model's output
+    width: TensorFlow's own error for one outside is a page long (and a GPU gives NaN)."""
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", "")
+    loss_name = loss_name or getattr(loss, "__name__", "")
+    if width is None or "sparse_categorical" not in loss_name:
+        return
+    config = loss.get_config() if hasattr(loss, "get_config") else {}
+    labels = np.asarray(y).ravel()
+    if labels.dtype.kind in "biuf":
+        whole = (labels >= 0) & (labels < width) & (labels % 1 == 0)
+        bad = labels[~(whole | (labels == config.get("ignore_class")))]
+    else:
+        bad = labels
+    if len(bad):
+        raise ValueError(
+            f"{name} must hold class indices 0 to {width - 1} (the model has {width} outputs), "
+            f"but holds {bad[:1].tolist()[0]!r}: relabel, or give the last layer one unit per class"
+        )
 
 
 # ------------------------------------------------------------------ learning-rate finder
@@ -79,18 +109,22 @@ def lr_find(
 
     Stops after ``num_steps`` batches or when the smoothed loss exceeds ``stop_factor`` times
     its best value. The model must be compiled with an optimizer whose learning rate is a
-    number (not a schedule). Its weights, optimizer state and learning rate are restored
-    afterwards, even if the sweep fails.
+    number (not a schedule). A model without weights yet (a ``Sequential`` without a
+    ``keras.Input``) is built from ``x`` first. Its weights, optimizer state and learning rate
+    are restored afterwards, even if the sweep fails.
 
     Raises:
-        ValueError: the model is not compiled, its learning rate is a schedule, or the
-            arguments are out of range.
+        ValueError: the model is not compiled, its learning rate is a schedule, the arguments
+            are out of range, ``y`` holds labels outside the model's classes (sparse
+            categorical losses), or the loss diverged within 5 batches.
+        TypeError: a learning rate is not a number.
     """
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         raise ValueError("compile the model first: model.compile(optimizer=..., loss=...)")
-    if not 0 < start_lr < end_lr:
-        raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
+    start_lr, end_lr = check_positive("start_lr", start_lr), check_positive("end_lr", end_lr)
+    if not start_lr < end_lr:
+        raise ValueError(f"need start_lr < end_lr, got {start_lr} and {end_lr}")
     if num_steps < 5 or len(x) < batch_size:
         raise ValueError(
             f"need num_steps >= 5 and at least one full batch ({batch_size} "
@@ -101,6 +135,7 @@ def lr_find(
             "lr_find sets the learning rate itself: compile with a number, e.g. "
             "keras.optimizers.Adam(1e-3), not a schedule"
         )
+    _check_labels("y", y, model.loss, _build(model, x))
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     saved_weights = model.get_weights()
@@ -177,12 +212,11 @@ def discriminative(optimizer: Any, scales: dict[str, float]) -> Any:
             variables not named get 1.
 
     Raises:
-        ValueError: a factor is not positive; when the optimizer is built, a path that is not
-            one of the trainable variables'.
+        TypeError: a factor is not a number.
+        ValueError: a factor is not finite and positive; when the optimizer is built, a path
+            that is not one of the trainable variables'.
     """
-    bad = {path: s for path, s in scales.items() if not s > 0}
-    if bad:
-        raise ValueError(f"learning-rate factors must be positive, got {bad}")
+    scales = {path: check_positive(f"scales[{path!r}]", s) for path, s in scales.items()}
     base = type(optimizer)
     cls = type(f"Discriminative{base.__name__}", (_ScaledUpdates, base), {})
     new = cls.from_config(optimizer.get_config())
@@ -224,6 +258,13 @@ class Learner:
         optimizer: a function returning a fresh optimizer (default ``keras.optimizers.Adam``).
         batch_size: mini-batch size for every fit.
         jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``).
+
+    A model without weights yet (a ``Sequential`` without a ``keras.Input``) is built from the
+    training data. Learning rates are checked before anything is compiled or trained.
+
+    Raises:
+        ValueError: the labels of ``train`` or ``valid`` are not class indices of the model's
+            outputs (with a sparse categorical loss).
     """
 
     def __init__(
@@ -243,6 +284,10 @@ class Learner:
         self.loss, self.metrics = loss, list(metrics)
         self.make_optimizer = optimizer or keras.optimizers.Adam
         self.batch_size, self.jit_compile = batch_size, jit_compile
+        width = _build(model, train[0])
+        for name, data in (("train", train), ("valid", valid)):
+            if data is not None:
+                _check_labels(f"{name}[1]", data[1], loss, width)
         body = [list(group) for group in groups]
         in_body = {id(layer) for group in body for layer in group}
         head = [layer for layer in leaf_layers(model) if id(layer) not in in_body and layer.weights]
@@ -266,17 +311,29 @@ class Learner:
         self.freeze_to(0)
 
     # -- learning rates
-    def group_rates(self, lr: float | tuple[float, float]) -> list[float]:
-        """Learning rate per group: one number for all, or (first, last) spread geometrically."""
-        if isinstance(lr, tuple):
-            low, high = lr
-            if not 0 < low <= high:
-                raise ValueError(f"need 0 < first <= last in lr=(first, last), got {lr}")
+    def group_rates(self, lr: float | tuple[float, float], *, name: str = "lr") -> list[float]:
+        """Learning rate per group: one number for all, or (first, last) spread geometrically.
+
+        Raises:
+            TypeError: a rate is not a number.
+            ValueError: a rate is not finite and positive, or ``lr`` is a tuple other than
+                (first, last) with first <= last (``name`` is the argument named).
+        """
+        if isinstance(lr, (tuple, list)):
+            if len(lr) != 2:
+                raise ValueError(f"{name}=(first, last) needs two rates, got {lr!r}")
+            low, high = (check_positive(f"{name}[{k}]", rate) for k, rate in enumerate(lr))
+            if not low <= high:
+                raise ValueError(f"need first <= last in {name}=(first, last), got {lr}")
             return list(np.geomspace(low, high, len(self.groups)))
-        return [float(lr)] * len(self.groups)
+        return [check_positive(name, lr)] * len(self.groups)
 
     def compile(self, lr: float | tuple[float, float] = 1e-3) -> None:
-        """Compile with a fresh optimizer and the group learning rates for ``lr``."""
+        """Compile with a fresh optimizer and the group learning rates for ``lr``.
+
+        Raises:
+            TypeError, ValueError: a bad ``lr`` (see :meth:`group_rates`).
+        """
         rates = self.group_rates(lr)
         top = max(rates)
         scales = {
@@ -307,7 +364,11 @@ class Learner:
         callbacks: Sequence[Any] = (),
         verbose: bool = True,
     ) -> Any:
-        """Plain ``model.fit`` at a constant learning rate (per group)."""
+        """Plain ``model.fit`` at a constant learning rate (per group).
+
+        Raises:
+            TypeError, ValueError: a bad ``lr`` (see :meth:`group_rates`).
+        """
         self.compile(lr)
         return self._fit(epochs, list(callbacks), verbose)
 
@@ -323,10 +384,15 @@ class Learner:
     ) -> Any:
         """``model.fit`` with a :class:`OneCycle` callback; ``lr_max=(a, b)`` spreads the peak
         rate from ``a`` (first group) to ``b`` (head). The callback is kept as
-        ``self.one_cycle``."""
-        self.compile(lr_max)
-        top = max(self.group_rates(lr_max))
+        ``self.one_cycle``.
+
+        Raises:
+            TypeError, ValueError: a bad ``lr_max`` (see :meth:`group_rates`), ``pct_start``
+                or ``div`` (see :func:`helpers.schedules.one_cycle`).
+        """
+        top = max(self.group_rates(lr_max, name="lr_max"))
         self.one_cycle = OneCycle(top, pct_start=pct_start, div=div)
+        self.compile(lr_max)
         return self._fit(epochs, [self.one_cycle, *callbacks], verbose)
 
     def fine_tune(
@@ -346,7 +412,11 @@ class Learner:
 
         Returns:
             The second stage's ``History`` (both are in ``self.histories``).
+
+        Raises:
+            TypeError, ValueError: ``base_lr`` or ``lr_mult`` is not a finite positive number.
         """
+        base_lr, lr_mult = check_positive("base_lr", base_lr), check_positive("lr_mult", lr_mult)
         if freeze_epochs > 0:
             self.freeze()
             if verbose:

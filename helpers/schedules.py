@@ -16,6 +16,7 @@ Importing this module imports Keras (quietly, see :func:`helpers.devices.import_
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,21 +30,54 @@ keras = import_keras()
 Schedule = Callable[[float], float]
 
 
+# --------------------------------------------------------------------------- checks
+def check_positive(name: str, value: Any, *, zero: bool = False) -> float:
+    """``value`` as a float, if it is a finite number above 0 (at least 0 with ``zero=True``).
+
+    Every hyperparameter set here is such a number; ``name`` is the argument to blame.
+
+    Raises:
+        TypeError: ``value`` is not a number.
+        ValueError: it is NaN, infinite, negative, or zero where zero is not allowed.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {value!r}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not zero):
+        wanted = "a finite number >= 0" if zero else "a finite positive number"
+        raise ValueError(f"{name} must be {wanted}, not {value}")
+    return float(value)
+
+
+def _checked_values(name: str, schedule: Schedule, steps: int) -> list[float]:
+    """What ``schedule`` gives each of ``steps`` batches, each checked to be a finite number
+    >= 0 (the error names the batch and its progress)."""
+    values = []
+    for step in range(steps):
+        progress = step / max(steps - 1, 1)
+        where = f"{name} at progress {progress:.3f} (batch {step + 1} of {steps})"
+        value = schedule(progress)
+        values.append(check_positive(f"{where}: the schedule's value", value, zero=True))
+    return values
+
+
 # -------------------------------------------------------------------------- schedules
 def linear(start: float, end: float) -> Schedule:
-    """From ``start`` to ``end`` in a straight line."""
+    """From ``start`` to ``end`` in a straight line (both finite and >= 0)."""
+    start, end = check_positive("start", start, zero=True), check_positive("end", end, zero=True)
     return lambda progress: start + (end - start) * progress
 
 
 def cosine(start: float, end: float) -> Schedule:
-    """From ``start`` to ``end`` along half a cosine: flat at both ends, steep in the middle."""
+    """From ``start`` to ``end`` along half a cosine: flat at both ends, steep in the middle
+    (both finite and >= 0)."""
+    start, end = check_positive("start", start, zero=True), check_positive("end", end, zero=True)
     return lambda progress: end + (start - end) * (1 + np.cos(np.pi * progress)) / 2
 
 
 def exponential(start: float, end: float) -> Schedule:
-    """From ``start`` to ``end`` by a constant factor per step (a straight line on a log axis)."""
-    if start <= 0 or end <= 0:
-        raise ValueError(f"an exponential schedule needs positive ends, got {start} and {end}")
+    """From ``start`` to ``end`` by a constant factor per step (a straight line on a log axis);
+    both ends finite and positive."""
+    start, end = check_positive("start", start), check_positive("end", end)
     return lambda progress: start * (end / start) ** progress
 
 
@@ -59,7 +93,7 @@ def combine(lengths: Sequence[float], schedules: Sequence[Schedule]) -> Schedule
     b])`` runs ``a`` over the first quarter of the batches and ``b`` over the rest.
     """
     lengths = np.asarray(lengths, dtype=float)
-    if len(lengths) != len(schedules) or len(lengths) == 0 or np.any(lengths <= 0):
+    if len(lengths) != len(schedules) or len(lengths) == 0 or not np.all(lengths > 0):
         raise ValueError(
             f"need one positive length per schedule, got lengths {lengths.tolist()} for "
             f"{len(schedules)} schedules"
@@ -77,6 +111,8 @@ def combine(lengths: Sequence[float], schedules: Sequence[Schedule]) -> Schedule
 
 def repeat(cycles: int, schedule: Schedule) -> Schedule:
     """``schedule`` run ``cycles`` times in a row (warm restarts, cyclical rates)."""
+    if isinstance(cycles, bool) or not isinstance(cycles, numbers.Integral) or cycles < 1:
+        raise ValueError(f"cycles must be a whole number >= 1, not {cycles!r}")
     return combine([1] * cycles, [schedule] * cycles)
 
 
@@ -97,6 +133,9 @@ def sgdr(
     With ``fit(epochs=sum(cycle_lengths))`` and the default (1, 2, 4), the rate restarts after
     epochs 1 and 3, as in the course's image competition.
     """
+    lr_max, lr_min = check_positive("lr_max", lr_max), check_positive("lr_min", lr_min, zero=True)
+    if len(cycle_lengths) == 0:
+        raise ValueError("cycle_lengths is empty: give one length per cycle, e.g. (1, 2, 4)")
     return combine(cycle_lengths, [cosine(lr_max, lr_min)] * len(cycle_lengths))
 
 
@@ -113,9 +152,17 @@ def one_cycle(
     The rate rises from ``lr_max / div`` to ``lr_max`` over the first ``pct_start`` of
     training and falls to ``lr_max / (div * final_div)`` over the rest, along half cosines;
     the momentum does the opposite, from ``moms[0]`` down to ``moms[1]`` and back up.
+
+    Raises:
+        TypeError, ValueError: a rate or divisor that is not a finite positive number,
+            ``pct_start`` outside (0, 1), or ``moms`` not two momenta in [0, 1).
     """
-    if not 0 < pct_start < 1 or lr_max <= 0:
-        raise ValueError(f"need 0 < pct_start < 1 and lr_max > 0, got {pct_start} and {lr_max}")
+    lr_max, div = check_positive("lr_max", lr_max), check_positive("div", div)
+    final_div = check_positive("final_div", final_div)
+    if not 0 < pct_start < 1:
+        raise ValueError(f"need 0 < pct_start < 1, got {pct_start}")
+    if len(moms) != 2 or not all(0 <= m < 1 for m in moms):
+        raise ValueError(f"moms must be two momenta in [0, 1), got {moms!r}")
     phases = [pct_start, 1 - pct_start]
     low, end = lr_max / div, lr_max / (div * final_div)
     learning_rate = combine(phases, [cosine(low, lr_max), cosine(lr_max, end)])
@@ -154,12 +201,27 @@ class ParamScheduler(keras.callbacks.Callback):
     step bakes in as a constant; it is turned into a variable at the start of training, and the
     step is rebuilt, so that the new value is read at every batch. Keras' SGD branches on its
     momentum in Python, so that one cannot change during ``fit``.
+
+    Every value is computed and checked when training begins, before anything changes.
+
+    Raises:
+        TypeError: a schedule is not a function; (when training begins) it gives a value
+            that is not a number.
+        ValueError: (when training begins) the optimizer has no such hyperparameter, or a
+            schedule gives a value that is not finite and >= 0 (the error names the
+            hyperparameter and the progress where it happened).
     """
 
     def __init__(self, **schedules: Schedule) -> None:
         super().__init__()
         if not schedules:
             raise ValueError("name at least one schedule, e.g. learning_rate=cosine(1e-2, 1e-5)")
+        for name, schedule in schedules.items():
+            if not callable(schedule):
+                raise TypeError(
+                    f"{name} must be a schedule, a function of progress (e.g. cosine(1e-2, "
+                    f"1e-5)), not {schedule!r}; for a constant, lambda progress: {schedule!r}"
+                )
         self.schedules = schedules
         self.history: dict[str, list[float]] = {name: [] for name in schedules}
 
@@ -171,6 +233,10 @@ class ParamScheduler(keras.callbacks.Callback):
                 "steps_per_epoch with a generator"
             )
         self._total, self._step = self.params["epochs"] * steps, 0
+        self._values = {
+            name: _checked_values(name, schedule, self._total)
+            for name, schedule in self.schedules.items()
+        }
         self.history = {name: [] for name in self.schedules}
         if not self.model.optimizer.built:  # build with the floats, as Keras expects
             self.model.optimizer.build(self.model.trainable_variables)
@@ -208,10 +274,10 @@ class ParamScheduler(keras.callbacks.Callback):
         return name
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        progress = min(self._step / max(self._total - 1, 1), 1.0)
+        step = min(self._step, self._total - 1)
         optimizer = inner_optimizer(self.model.optimizer)
-        for name, schedule in self.schedules.items():
-            value = float(schedule(progress))
+        for name, values in self._values.items():
+            value = values[step]
             attribute = self._attributes[name]
             if attribute == "learning_rate":
                 optimizer.learning_rate = value

@@ -202,6 +202,12 @@ class GeometricPatience(keras.callbacks.EarlyStopping):
         self.patience = self.stop_epoch - (self.best_epoch + 1)
 
 
+def _check_not_empty(name: str, x: Any) -> None:
+    """Refuse inputs without a single sample (Keras would fail inside, or do nothing)."""
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty (shape {np.shape(x)}): pass at least one sample")
+
+
 def leaf_layers(model: Any) -> list[Any]:
     """The layers of ``model``, with nested models replaced by their own layers."""
     out = []
@@ -218,7 +224,11 @@ def reestimate_batch_norm(model: Any, x: np.ndarray, *, batch_size: int = 256) -
     remember the data it was pretrained on (momentum 0.99 forgets 1 % per step), and at
     inference it normalises with those. Frozen layers are updated too. Returns how many
     layers were updated.
+
+    Raises:
+        ValueError: ``x`` is empty.
     """
+    _check_not_empty("x", x)
     layers = [
         layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)
     ]
@@ -243,7 +253,11 @@ def cached_features(body: Any, x: np.ndarray, *, batch_size: int = 256) -> np.nd
     random augmentation layers act only in training mode, so they do nothing here: cached
     features are those of the unchanged images, however often the head sees them. Augment
     only once the body runs inside the training loop again (fine-tuning).
+
+    Raises:
+        ValueError: ``x`` is empty.
     """
+    _check_not_empty("x", x)
     return np.asarray(body.predict(x, batch_size=batch_size, verbose=0))
 
 
@@ -260,9 +274,13 @@ def predict_tta(
             ``training=True`` so that it actually transforms.
         n: how many augmented copies to average with the original.
         seed: makes the augmented copies reproducible: the same seed, the same copies.
+
+    Raises:
+        ValueError: ``n`` is negative or ``x`` is empty.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more augmented copies, not {n}")
+    _check_not_empty("x", x)
     keras.utils.set_random_seed(seed)
     if isinstance(augment, keras.layers.Layer):
         # A random layer's generator keeps its state from call to call, so reseeding alone
@@ -288,12 +306,17 @@ class SWA(keras.callbacks.Callback):
         start_epoch: the first epoch (1-based) whose weights are averaged.
         x: training inputs for the batch-norm pass (None: the model has no batch norm).
         keep_snapshots: keep each averaged snapshot in ``self.snapshots`` (for checking).
+
+    Raises:
+        ValueError: ``start_epoch`` is below 1 or ``x`` is empty.
     """
 
     def __init__(self, start_epoch: int, x: np.ndarray | None = None, *, keep_snapshots=False):
         super().__init__()
         if start_epoch < 1:
             raise ValueError(f"start_epoch counts from 1, got {start_epoch}")
+        if x is not None:
+            _check_not_empty("x", x)
         self.start_epoch, self.x, self.keep_snapshots = start_epoch, x, keep_snapshots
         self.mean: list[np.ndarray] | None = None
         self.count = 0

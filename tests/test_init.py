@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from tiny import run_python
 
 import helpers
@@ -49,3 +50,9 @@ def test_keras_import_is_quiet_and_seeded():
     report, weights = first.stdout.strip().splitlines()
     assert "Keras 3." in report and "profile quick" in report
     assert weights == second.stdout.strip().splitlines()[1], "same seed, different weights"
+
+
+def test_setup_reports_a_typo_in_helpers_offline(monkeypatch):
+    monkeypatch.setenv("HELPERS_OFFLINE", "ture")
+    with pytest.raises(ValueError, match="HELPERS_OFFLINE='ture' is neither on nor off"):
+        helpers.setup(profile="quick")

@@ -37,3 +37,28 @@ def test_most_correct_and_most_uncertain():
     assert interp.most_correct(5).tolist() == [0, 2]  # right, most confident first
     assert interp.most_uncertain(2).tolist() == [1, 3]  # margins 0.05 and 0.10
     assert len(interp.plot_samples(interp.most_uncertain(2), "Most uncertain").axes) == 3
+
+
+PROBS = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1]])
+
+
+@pytest.mark.parametrize(
+    ("probs", "targets", "kwargs", "message"),
+    [
+        (np.where(PROBS > 0.75, np.nan, PROBS), [0, 1, 2], {}, r"^probs has NaN or infinite"),
+        (PROBS, [0.5, 1.2, 2.0], {}, r"^targets must be class indices.* but hold 0\.5"),
+        (PROBS, ["a", "b", "c"], {}, r"^targets must be class indices.* but hold 'a'"),
+        (PROBS, np.eye(3), {}, r"^targets look one-hot.*targets\.argmax\(axis=1\)"),
+        (np.zeros((0, 3)), [], {}, r"^probs is empty"),
+        (PROBS, [0, 1, 2], {"class_names": ["a", "b"]}, r"^class_names has 2 names for 3"),
+    ],
+)
+def test_bad_predictions_or_targets_are_one_clear_line(probs, targets, kwargs, message):
+    with pytest.raises(ValueError, match=message) as error:
+        Interpretation(probs, np.array(targets), **kwargs)
+    assert "\n" not in str(error.value)
+
+
+def test_whole_number_float_targets_are_indices():
+    interp = Interpretation(PROBS, np.array([0.0, 1.0, 2.0]))
+    assert interp.targets.dtype.kind == "i" and interp.most_confused() == [("2", "1", 1)]

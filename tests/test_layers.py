@@ -71,3 +71,11 @@ def test_masked_max_pooling_skips_the_padding():
     # Keras' own layer takes the padding too: the reason this one exists.
     unmasked = _numpy(keras.layers.GlobalMaxPooling1D()(keras.ops.take(table, x, axis=0)))
     assert (unmasked[0] == 5.0).all()
+
+
+def test_attention_needs_a_sequence():
+    """A 2-D (batch, features) input would be pooled across the batch without a word."""
+    with pytest.raises(ValueError, match=r"shape \(batch, time, features\), not \(None, 4\)"):
+        layers.AdditiveAttention()(keras.Input((4,)))
+    with pytest.raises(ValueError, match=r"shape \(batch, time, features\), not \(5, 4\)"):
+        layers.AdditiveAttention()(np.ones((5, 4), "float32"))

@@ -138,3 +138,124 @@ def test_fine_tune_trains_head_first_then_everything(capsys):
     out = capsys.readouterr().out
     assert "stage 1: head only" in out and "peak rates 5.0e-05, 5.0e-04, 5.0e-03" in out
     assert np.isfinite(history.history["val_loss"]).all()
+
+
+# ------------------------------------------------- faults end in success or one clear line
+def _state(model):
+    return [w.copy() for w in model.get_weights()] + [
+        v.numpy().copy() for v in model.optimizer.variables
+    ]
+
+
+class _FailsOnThirdBatch:
+    """A sparse cross-entropy that raises on its third call (run eagerly): a sweep that
+    fails from inside Keras, half-way through."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, y_true, y_pred):
+        self.calls += 1
+        if self.calls == 3:
+            raise RuntimeError("failed on the third batch")
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+
+@pytest.mark.parametrize("with_input", [True, False])
+def test_lr_find_builds_the_model_and_a_failed_sweep_changes_nothing(with_input):
+    """A Sequential without keras.Input has no weights until it sees data: lr_find builds it
+    (it used to fail restoring an empty weight list and leave the model unusable)."""
+    x, y = blobs()
+    model = three_layers(with_input=with_input)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss=LOSS)
+    found = learner.lr_find(model, x, y, batch_size=32, num_steps=20)
+    assert len(found.lrs) >= 5
+    before = _state(model)
+    assert before and all(w.size for w in model.get_weights())
+    with pytest.raises(ValueError, match="diverged"):
+        learner.lr_find(model, x, y, batch_size=32, start_lr=1e4, end_lr=1e8, num_steps=20)
+    model.compile(optimizer=model.optimizer, loss=_FailsOnThirdBatch(), run_eagerly=True)
+    with pytest.raises(RuntimeError, match="third batch"):
+        learner.lr_find(model, x, y, batch_size=32, num_steps=20)
+    for a, b in zip(before, _state(model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss=LOSS)
+    history = model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_learner_builds_a_model_without_input():
+    x, y = blobs()
+    learn = learner.Learner(three_layers(with_input=False), (x, y), loss=LOSS, batch_size=32)
+    assert [[layer.name for layer in g] for g in learn.groups] == [["first", "second", "head"]]
+    history = learn.fit(1, 1e-2, verbose=False)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("shift", [3, -1, 0.5])
+def test_labels_outside_the_model_outputs_are_one_clear_line(shift):
+    x, y = blobs()
+    bad = y + shift
+    model = three_layers()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=LOSS)
+    weights = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=r"^y must hold class indices 0 to 2") as error:
+        learner.lr_find(model, x, bad, batch_size=32)
+    assert "\n" not in str(error.value)
+    for a, b in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    loss = keras.losses.SparseCategoricalCrossentropy()
+    with pytest.raises(ValueError, match=r"^train\[1\] must hold class indices 0 to 2"):
+        learner.Learner(three_layers(), (x, bad), loss=loss)
+    with pytest.raises(ValueError, match=r"^valid\[1\] must hold class indices 0 to 2"):
+        learner.Learner(three_layers(), (x, y), (x, bad), loss=loss)
+
+
+def test_labels_ignored_by_the_loss_are_allowed():
+    x, y = blobs()
+    y = np.where(np.arange(len(y)) % 10 == 0, -1, y)
+    loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    learner.Learner(three_layers(), (x, y), loss=loss)  # no error
+
+
+@pytest.mark.parametrize(
+    ("lr", "error", "message"),
+    [
+        (0.0, ValueError, r"^lr must be a finite positive number, not 0.0"),
+        (-1e-3, ValueError, r"^lr must be a finite positive number"),
+        (float("nan"), ValueError, r"^lr must be a finite positive number, not nan"),
+        ("1e-3", TypeError, r"^lr must be a number, not '1e-3'"),
+        ((1e-3,), ValueError, r"^lr=\(first, last\) needs two rates"),
+        ((1e-4, 1e-3, 1e-2), ValueError, r"^lr=\(first, last\) needs two rates"),
+        ((float("nan"), 1e-2), ValueError, r"^lr\[0\] must be a finite positive number"),
+    ],
+)
+def test_bad_learning_rates_name_the_argument(lr, error, message):
+    learn = make_learner()
+    compiled = getattr(learn.model, "optimizer", None)
+    with pytest.raises(error, match=message):
+        learn.group_rates(lr)
+    with pytest.raises(error, match=message):
+        learn.compile(lr)
+    with pytest.raises(error, match=message.replace("lr", "lr_max", 1)):
+        learn.fit_one_cycle(1, lr, verbose=False)
+    assert getattr(learn.model, "optimizer", None) is compiled  # never compiled
+    assert not learn.histories
+
+
+def test_bad_fine_tune_rates_and_factors_name_the_argument():
+    learn = make_learner()
+    start = [w.copy() for w in learn.model.get_weights()]
+    for kwargs, name in [
+        ({"lr_mult": 0}, "lr_mult"),
+        ({"base_lr": float("nan")}, "base_lr"),
+        ({"base_lr": -1.0}, "base_lr"),
+    ]:
+        with pytest.raises(ValueError, match=f"^{name} must be a finite positive number"):
+            learn.fine_tune(1, **{"base_lr": 1e-3, **kwargs}, verbose=False)
+    for a, b in zip(start, learn.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # stage 1 never ran
+    with pytest.raises(ValueError, match=r"^scales\['net/first/kernel'\] must be a finite"):
+        learner.discriminative(keras.optimizers.Adam(), {"net/first/kernel": float("nan")})
+    with pytest.raises(TypeError, match=r"^scales\['net/first/kernel'\] must be a number"):
+        learner.discriminative(keras.optimizers.Adam(), {"net/first/kernel": "0.1"})

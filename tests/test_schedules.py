@@ -20,7 +20,7 @@ def test_basic_schedules_run_from_start_to_end():
         assert np.all(np.diff(values) < 0)
     assert schedules.sample(schedules.exponential(1.0, 0.01), 3)[1] == pytest.approx(0.1)
     assert schedules.sample(schedules.cosine(1.0, 0.0), 3)[1] == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="positive ends"):
+    with pytest.raises(ValueError, match="start must be a finite positive number"):
         schedules.exponential(0.0, 1.0)
 
 
@@ -169,3 +169,57 @@ def test_sgdr_restarts_after_epochs_one_and_three():
     assert (jumps / 4).tolist() == [1.0, 3.0]  # the first batch of epochs 2 and 4
     assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.0, abs=1e-9)
     np.testing.assert_allclose(seen, rates, rtol=1e-5)
+
+
+# ---------------------------------------------------------- bad values: one clear line
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: schedules.linear(float("nan"), 1.0), r"^start must be a finite number >= 0"),
+        (lambda: schedules.cosine(1.0, -0.5), r"^end must be a finite number >= 0"),
+        (lambda: schedules.exponential(float("nan"), 1.0), r"^start must be a finite positive"),
+        (lambda: schedules.combine([1, float("nan")], [schedules.linear(0, 1)] * 2), "lengths"),
+        (lambda: schedules.repeat(0, schedules.linear(0, 1)), r"^cycles must be a whole number"),
+        (lambda: schedules.sgdr(0.1, ()), r"^cycle_lengths is empty"),
+        (lambda: schedules.sgdr(float("nan")), r"^lr_max must be a finite positive number"),
+        (lambda: schedules.one_cycle(float("nan")), r"^lr_max must be a finite positive number"),
+        (lambda: schedules.one_cycle(0.1, div=0), r"^div must be a finite positive number"),
+        (lambda: schedules.OneCycle(-0.1), r"^lr_max must be a finite positive number"),
+        (lambda: schedules.OneCycle(0.1, moms=(0.95,)), r"^moms must be two momenta"),
+    ],
+)
+def test_schedules_refuse_nan_negative_and_empty_inputs(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("schedule", "error", "message"),
+    [
+        (
+            lambda p: float("nan") if p > 0.5 else 1e-3,
+            ValueError,
+            r"progress 0\.571 \(batch 5 of 8\)",
+        ),
+        (lambda p: 1e-3 - p, ValueError, r"progress 0\.143 \(batch 2 of 8\).* not -0\.14"),
+        (lambda p: None, TypeError, r"progress 0\.000 \(batch 1 of 8\).* not None"),
+    ],
+)
+def test_a_schedule_that_gives_a_bad_value_is_caught_before_training(schedule, error, message):
+    x, y = blobs(128)
+    model = three_layers()
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss=LOSS)
+    weights = [w.copy() for w in model.get_weights()]
+    with pytest.raises(error, match=r"^learning_rate at " + message):
+        model.fit(
+            x,
+            y,
+            epochs=2,
+            batch_size=32,
+            verbose=0,
+            callbacks=[schedules.ParamScheduler(learning_rate=schedule)],
+        )
+    for a, b in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # no batch was trained with the bad value
+    with pytest.raises(TypeError, match=r"^learning_rate must be a schedule"):
+        schedules.ParamScheduler(learning_rate=1e-3)

@@ -243,3 +243,18 @@ def test_swa_before_its_start_changes_nothing(capsys):
     assert swa.count == 0 and "training ended before epoch 5" in capsys.readouterr().out
     with pytest.raises(ValueError, match="counts from 1"):
         training.SWA(start_epoch=0)
+
+
+def test_empty_input_is_one_clear_line():
+    """Without a sample, batch-norm re-estimation changed nothing but reported success, and
+    Keras' predict failed with an UnboundLocalError."""
+    empty = np.zeros((0, 8, 8, 1), "float32")
+    model = tiny_image_model()
+    for call in (
+        lambda: training.reestimate_batch_norm(model, empty),
+        lambda: training.predict_tta(model, empty, keras.layers.RandomFlip("horizontal")),
+        lambda: training.cached_features(model, empty),
+        lambda: training.SWA(start_epoch=1, x=empty),
+    ):
+        with pytest.raises(ValueError, match=r"^x is empty \(shape \(0, 8, 8, 1\)\)"):
+            call()

@@ -19,15 +19,16 @@ def blobs(n=256, seed=0):
     return x, y
 
 
-def three_layers(seed=0):
-    """A 6-8-8-3 classifier with named layers ("first", "second", "head")."""
+def three_layers(seed=0, *, with_input=True):
+    """A 6-8-8-3 classifier with named layers ("first", "second", "head"); without
+    ``keras.Input`` (``with_input=False``) it has no weights until it first sees data."""
     from helpers.devices import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(seed)
     return keras.Sequential(
         [
-            keras.Input((6,)),
+            *([keras.Input((6,))] if with_input else []),
             keras.layers.Dense(8, activation="relu", name="first"),
             keras.layers.Dense(8, activation="relu", name="second"),
             keras.layers.Dense(3, activation="softmax", name="head"),
