@@ -5,18 +5,23 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
-# Both cores for notebook execution; one kernel per notebook (loadscope keeps cells together).
-PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -n 2 --dist loadscope
+# Both cores: tests and notebooks (tests/test_notebooks.py, one kernel each) share them out.
+PYTEST_NB := -n 2 --dist load --durations=20
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
 
-.PHONY: help install data book book-clean check-site lint test test-fast sync bench bench-data bench-convnet clean
+.PHONY: help install data book book-clean book-ci check-site lint test test-fast test-colab test-jax sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
-	@echo "make test   unit tests, pairing checks and every notebook executed with nbval"
+	@echo "make test   unit tests, pairing checks and every notebook executed once (cached for make book)"
+	@echo "make test-colab  every notebook with Colab's versions (tests/colab_packages.txt, Python 3.12)"
+	@echo "make test-jax  every notebook with KERAS_BACKEND=jax"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
 	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
-	@echo "make book-clean  build the site from scratch, as CI does"
+	@echo "make book-clean  build the site from scratch (every notebook executed again)"
+	@echo "make book-ci  build the site from the executions make test cached, as CI does"
 	@echo "make data  offline data: Fashion-MNIST (Debian), the pretrained Fashion-MNIST bodies, word vectors"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
 	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
@@ -63,10 +68,21 @@ data: $(STAMP)
 book: $(STAMP) data
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# From scratch, as CI builds: an unchanged page that failed before is not re-read otherwise.
+# From scratch: an unchanged page that failed before is not re-read otherwise.
 book-clean: $(STAMP) data
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+# CI: every page read again, every notebook's outputs from the executions that `make test`
+# just cached (tests/test_notebooks.py); fails if the build had to execute one itself.
+book-ci: $(STAMP)
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	@mkdir -p _build; status=0; \
+	$(BIN)/jupyter-book build . -W -n --keep-going --all > _build/book.log 2>&1 || status=$$?; \
+	cat _build/book.log; \
+	if grep -q "Executing notebook" _build/book.log; then \
+	  echo "error: the build executed notebooks that make test should have cached"; exit 1; fi; \
+	exit $$status
 
 # The built site in a real browser (tools/check_site.py): console errors, images, links, launch
 # and download links, search, figures, output lines. Debian's chromium is installed where apt is
@@ -82,7 +98,21 @@ check-site: $(STAMP)
 	$(BIN)/python tools/check_site.py _build/html
 
 test: $(STAMP) data
-	$(BIN)/python -m pytest tests book $(PYTEST_NB)
+	$(BIN)/python -m pytest tests $(PYTEST_NB)
+
+# The paths students take besides the default one; each executes every notebook once, checks
+# included, and caches nothing (BOOK_CACHE=0).
+# Colab's versions: Python 3.12 with exactly tests/colab_packages.txt (tools/colab_env.sh).
+$(COLAB_STAMP): pyproject.toml tests/colab_packages.txt tools/colab_env.sh
+	bash tools/colab_env.sh $(COLAB_VENV)
+	touch $@
+
+test-colab: $(COLAB_STAMP) data
+	BOOK_CACHE=0 $(COLAB_VENV)/bin/python -m pytest tests/test_notebooks.py $(PYTEST_NB)
+
+# The JAX backend, what the GPU machine has (JAX is in the book's environment).
+test-jax: $(STAMP) data
+	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB)
 
 # One formatter and one width for everything (configured in pyproject.toml). `ruff format .`
 # and `ruff check --fix .` repair most of what this reports; then `make sync`.
@@ -93,7 +123,8 @@ lint: $(STAMP)
 # Lint and the fast tests (no notebook execution, no package-registry lookups), for editing
 # helpers.
 test-fast: lint
-	$(BIN)/python -m pytest tests -n 2 -m "not registry"
+	$(BIN)/python -m pytest tests -n 2 -m "not registry and not notebook"
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -n 2 -m "not registry and not notebook"
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

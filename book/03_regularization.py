@@ -63,7 +63,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import sklearn
 from IPython.display import display
+from packaging.version import Version
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -88,21 +90,28 @@ from helpers.datasets import load_fashion_mnist, load_parkinsons_speech
 # (with labels $y_i \in \{-1, +1\}$). scikit-learn puts the knob on the data term: a **small C
 # means strong regularization**. A support vector machine is the same recipe with the hinge
 # loss in place of the log-loss. The bias is not penalised: it only shifts the decision
-# threshold. In scikit-learn, `l1_ratio=1` selects the L1 penalty and `l1_ratio=0` the L2
-# penalty.
+# threshold. In scikit-learn 1.8 and later, `l1_ratio=1` selects the L1 penalty and
+# `l1_ratio=0` the L2 penalty. Earlier versions (Colab has 1.6) spell it `penalty="l1"` or
+# `penalty="l2"` and use `l1_ratio` only with `penalty="elasticnet"`: there `l1_ratio=1`
+# alone fits an L2 model, with a warning that is easy to miss. The function below speaks both.
 
 
 # %%
+NEW_SPELLING = Version(sklearn.__version__) >= Version("1.8")
+
+
 def logistic(C, l1_ratio):
     """Standardised logistic regression, L1 (l1_ratio=1) or L2 (0) penalty.
 
     liblinear penalises the bias too; a large intercept_scaling makes that
     penalty negligible, so that the bias stays free as in the formula.
     """
+    old_spelling = {"penalty": "l1" if l1_ratio == 1 else "l2"}
+    penalty = {"l1_ratio": l1_ratio} if NEW_SPELLING else old_spelling
     return make_pipeline(
         StandardScaler(),
         LogisticRegression(
-            C=C, l1_ratio=l1_ratio, solver="liblinear", intercept_scaling=100, max_iter=5000
+            C=C, **penalty, solver="liblinear", intercept_scaling=100, max_iter=5000
         ),
     )
 

@@ -440,26 +440,31 @@ test_scores["bag of frames (baseline)"] = baseline.score(bag_of_frames(test_scen
 street_beach_test = y_test < 2
 gru_predictions = trained["GRU(64)"].predict(x_test, verbose=0).argmax(axis=1)
 baseline_predictions = baseline.predict(bag_of_frames(test_scenes.X))
+conv_predictions = convnet.predict(as_images(x_test), verbose=0).argmax(axis=1)
 print(
     "street and beach alone: GRU(64) "
     f"{(gru_predictions == y_test)[street_beach_test].mean():.3f}, bag of frames "
     f"{(baseline_predictions == y_test)[street_beach_test].mean():.3f}"
 )
+# The two networks on the same recordings: the paired difference and its standard error.
+paired = (gru_predictions == y_test).astype(float) - (conv_predictions == y_test)
+gap, gap_se = paired.mean(), paired.std(ddof=1) / np.sqrt(len(paired))
+print(f"GRU minus convnet: {gap:+.3f} (standard error {gap_se:.3f}, {len(paired)} recordings)")
 pd.Series(test_scores, name="test accuracy (new places)").round(3).to_frame()
 
 # %% [markdown]
 # On recordings from new places the GRU keeps its lead over the bag of frames, and the
 # street/beach line shows where it comes from: the GRU has learned which way the loud
 # passages run, which the baseline cannot see. The convnet, trained for fewer epochs because
-# each costs more, lands in between.
+# each costs more, also beats the baseline. Which of the two networks is ahead is not settled
+# here: their gap on the same recordings is within two standard errors (printed above), and
+# its sign changes with the random draw (TensorFlow's and JAX's draws of the same code
+# disagree), so the test set cannot tell them apart.
 
 # %% tags=["remove-cell"]
 assert test_scores["GRU(64)"] > test_scores["bag of frames (baseline)"] + 0.05, test_scores
-assert (
-    test_scores["GRU(64)"]
-    > test_scores["the seed's convnet"]
-    > test_scores["bag of frames (baseline)"]
-), test_scores  # "in between"
+assert test_scores["the seed's convnet"] > test_scores["bag of frames (baseline)"], test_scores
+assert abs(gap) < 2 * gap_se, (gap, gap_se)  # "within two standard errors"
 assert (gru_predictions == y_test)[street_beach_test].mean() > 0.7
 
 # %% [markdown]

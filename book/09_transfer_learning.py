@@ -492,17 +492,24 @@ test_accuracy = {"head on cached features": head.evaluate(f_test, y_test, verbos
 # 94.8 % after. It could not: the body saw each image once, unaugmented. In Keras the same
 # happens for a clear reason. Random augmentation layers act only in training mode, and
 # computing features is inference; put the augmentation in front of the body and the cache is
-# the same, bit for bit:
+# the same: bit for bit on TensorFlow, and to float rounding on JAX (which compiles the longer
+# model as a whole and may order its sums differently):
 
 # %%
 augment = keras.Sequential(
     [L.RandomFlip("horizontal"), L.RandomZoom(0.05)], name="augment"
 )  # side-on images: flips, and fastai's max_zoom=1.1 halved for 28-pixel items
 with_augment = cached_features(keras.Sequential([augment, body.model]), x_valid)
-print("cache identical with augmentation in front:", np.array_equal(with_augment, f_valid))
+difference = np.abs(with_augment - f_valid).max()
+print(
+    f"largest difference with augmentation in front: {difference:.1e} (features up to "
+    f"{np.abs(f_valid).max():.1f})"
+)
 
 # %% tags=["remove-cell"]
-assert np.array_equal(with_augment, f_valid)  # inference mode: augmentation is the identity
+# Inference mode: augmentation is the identity (on TensorFlow bit for bit).
+assert np.allclose(with_augment, f_valid, rtol=1e-5, atol=1e-5), difference
+assert keras.backend.backend() != "tensorflow" or np.array_equal(with_augment, f_valid)
 seen = keras.ops.convert_to_numpy(augment(x_valid[:64], training=True))
 assert not np.array_equal(seen, x_valid[:64])  # ... while in training mode it changes images
 

@@ -62,7 +62,9 @@ profile = helpers.setup(keras=True)
 
 # %%
 import os
+import re
 import time
+from collections import Counter
 
 import keras
 import matplotlib.pyplot as plt
@@ -120,18 +122,36 @@ y_train, y_valid, y_test = (part.y.to_numpy() for part in (train, valid, test))
 print(f"{data_name}: {len(train):,} train, {len(valid):,} validation, {len(test):,} test")
 
 # %% [markdown]
-# A network reads a text as a sequence of word indices. `TextVectorization` lower-cases,
-# strips punctuation, builds the vocabulary from the training texts, and pads or cuts every
-# text to the same length; index 0 is the padding and 1 an unknown word.
+# A network reads a text as a sequence of word indices. We lower-case, strip punctuation,
+# build the vocabulary from the training texts (the 20,000 most frequent words), and pad or cut
+# every text to the same length; index 0 is the padding and 1 an unknown word. Keras'
+# `TextVectorization` layer does the same, but it runs on TensorFlow whatever the backend, and
+# the GPU machine this book is also run on has JAX only; a dozen lines of Python do it anywhere.
 
 # %%
-MAXLEN = 40
-vectorize = L.TextVectorization(max_tokens=20_000, output_sequence_length=MAXLEN)
-vectorize.adapt(train.text.to_numpy())
-vocab = vectorize.get_vocabulary()
-x_train, x_valid, x_test = (
-    vectorize(part.text.to_numpy()).numpy() for part in (train, valid, test)
-)
+MAXLEN, MAX_WORDS = 40, 20_000
+PUNCTUATION = re.compile(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']")  # TextVectorization's
+
+
+def words(text):
+    return PUNCTUATION.sub("", text.lower()).split()
+
+
+frequency = Counter(word for text in train.text for word in words(text))
+vocab = ["", "[UNK]", *(word for word, _ in frequency.most_common(MAX_WORDS - 2))]
+index_of = {word: i for i, word in enumerate(vocab)}
+
+
+def vectorize(texts):
+    """Texts -> (n, MAXLEN) word indices, padded with 0 at the end or cut."""
+    out = np.zeros((len(texts), MAXLEN), dtype="int32")
+    for row, text in enumerate(texts):
+        indices = [index_of.get(word, 1) for word in words(text)][:MAXLEN]
+        out[row, : len(indices)] = indices
+    return out
+
+
+x_train, x_valid, x_test = (vectorize(part.text) for part in (train, valid, test))
 lengths = (x_train > 0).sum(axis=1)
 print(f"{len(vocab):,} words; text length in words: median {np.median(lengths):.0f}, ", end="")
 print(f"{(lengths == MAXLEN).mean():.1%} cut at {MAXLEN}")

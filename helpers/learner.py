@@ -34,11 +34,17 @@ keras = import_keras()
 
 # ------------------------------------------------------------------------ data checks
 def _build(model: Any, x: Any) -> int | None:
-    """Run ``model`` on one sample of ``x``, which creates its weights if it has none yet (a
-    ``Sequential`` without a ``keras.Input``); return its output width (None for several
-    outputs)."""
-    out = model(x[:1])
-    return int(out.shape[-1]) if hasattr(out, "shape") else None
+    """Give a model without weights yet (a ``Sequential`` without a ``keras.Input``) its
+    weights by running it, in inference mode, on one sample of ``x``; return the model's
+    output width (None for several outputs). A built model is not run: nothing of it changes.
+    """
+    if model.built and model.weights:
+        shape = getattr(model, "output_shape", None)
+    else:
+        shape = tuple(model(x[:1], training=False).shape)
+    if not isinstance(shape, tuple) or not shape or not isinstance(shape[-1], int):
+        return None  # several outputs, or a subclassed model that does not say
+    return int(shape[-1])
 
 
 def _check_labels(name: str, y: Any, loss: Any, width: int | None) -> None:

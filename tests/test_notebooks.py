@@ -1,0 +1,77 @@
+"""Every lecture executed from top to bottom, once, as the book build executes it.
+
+Each notebook runs in a fresh kernel, in its own folder, with the build's cell timeout
+(``_config.yml``); a cell that fails, a hidden check among them, fails the test, and the
+message shows that cell and its traceback. ``pytest --durations=0`` shows how long each took.
+
+The executed notebook then goes into the book build's execution cache
+(``_build/.jupyter_cache``), exactly as jupyter-book's own execution would put it there, so
+that ``make book`` after ``make test`` renders these outputs instead of executing every
+notebook a second time: CI builds the site from the executions its tests made (``.ci/run``).
+
+Environment variables:
+    BOOK_CACHE: 0 executes without writing the cache (the other paths a student takes:
+        Colab's versions, the JAX backend, the full profile's smoke run).
+    KERAS_BACKEND, HELPERS_PROFILE, HELPERS_SMOKE: passed on to the kernels, like any other.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "_build" / ".jupyter_cache"
+TIMEOUT = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
+# Longest first (benchmarks/notebooks_quick.md), so that two workers finish together.
+LONGEST_FIRST = ["12", "10", "09", "08", "07", "11", "13", "15", "14", "03", "06", "04", "02"]
+
+
+def _order(path: Path) -> tuple[int, str]:
+    number = path.name[:2]
+    return (LONGEST_FIRST.index(number) if number in LONGEST_FIRST else 99, path.name)
+
+
+NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"), key=_order)
+
+pytestmark = pytest.mark.notebook
+
+
+def _caching() -> bool:
+    return os.environ.get("BOOK_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _cache(path: Path, executed: nbformat.NotebookNode, seconds: float) -> None:
+    """Store ``executed`` where jupyter-book's cached execution looks for it (myst-nb's
+    ``NotebookClientCache`` does the same after executing a notebook itself)."""
+    import filelock
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(CACHE.parent / ".jupyter_cache.lock"):  # one writer of its database
+        cache = get_cache(CACHE)
+        record = cache.add_nb_to_project(str(path))
+        cache.cache_notebook_bundle(
+            CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
+            check_validity=False,
+            overwrite=True,
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs(path: Path):
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = nbformat.read(path, as_version=4)
+    result = single_nb_execution(
+        notebook, cwd=str(path.parent), timeout=TIMEOUT, allow_errors=False, meta_override=True
+    )
+    if result.err is not None:
+        pytest.fail(f"{path.name} failed:\n{result.exc_string}", pytrace=False)
+    if _caching():
+        _cache(path, notebook, result.time)
