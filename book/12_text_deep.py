@@ -268,7 +268,7 @@ def predictions(model) -> list:
 
 
 EPOCHS_BASE = 3
-runs = {}
+runs, test_scores = {}, {}
 for name, args in {
     "pretrained vectors, frozen": (matrix, False),
     "vectors learned from scratch": (None, True),
@@ -284,36 +284,55 @@ for name, args in {
         "trainable parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights),
         "seconds": seconds,
     }
+    test_scores[name] = scores[1]
     if name.startswith("pretrained"):
         p_valid = scores[0]  # for the error analysis below
 tuned = runs["pretrained vectors, frozen"]["threshold"]
 resamples = np.random.default_rng(0).integers(0, len(y_valid), (200, len(y_valid)))
 se = np.std([f1_score(y_valid[r], p_valid[r] >= tuned) for r in resamples])
 print(f"standard error of a validation F1 (bootstrap over the tweets): {se:.3f}")
+# The test period: both models on the same resampled tweets, each at its tuned threshold.
+pretrained_test = runs["pretrained vectors, frozen"]["F1, test period"]
+scratch_test = runs["vectors learned from scratch"]["F1, test period"]
+resamples = np.random.default_rng(1).integers(0, len(y_test), (200, len(y_test)))
+gaps = [
+    f1_score(y_test[r], test_scores[name][r] >= runs[name]["threshold"]) * sign
+    for r in resamples
+    for name, sign in (("pretrained vectors, frozen", 1), ("vectors learned from scratch", -1))
+]
+gap_se = np.std(np.reshape(gaps, (200, 2)).sum(axis=1))
+print(
+    f"test period, pretrained minus scratch: {pretrained_test - scratch_test:+.3f} "
+    f"(standard error {gap_se:.3f})"
+)
 pd.DataFrame(runs).T.astype({"trainable parameters": int}).round(3)
 
 # %% [markdown]
 # Read the table with its noise in mind: resampling the validation tweets shows how much an
 # F1 moves by chance (the standard error printed above), and the two validation scores are
-# less than two of them apart: level. The test
-# period is where they part: the frozen pretrained table holds up better on the later months.
-# The scratch table fits millions of numbers to the training months' 10,000 tweets and learns
-# their words; the pretrained one places words by how a large corpus uses them, including
-# words that the training tweets barely use. One run is one draw: exercise 1 repeats it with
-# other seeds. The frozen table also trains faster, since it has no gradient to compute.
+# less than two of them apart: level. On the test period they differ by less than two
+# standard errors of the difference (printed above, from resampling the test tweets), so one
+# run on these tweets cannot separate the two tables either. What can be said is why the
+# pretrained one might hold up better on later months: the scratch table fits millions of
+# numbers to the training months' 10,000 tweets and learns their words, while the pretrained
+# one places words by how a large corpus uses them, including words that the training tweets
+# barely use. Exercise 1 repeats the comparison with other seeds. The frozen table also
+# trains faster, since it has no gradient to compute.
 
 # %% tags=["remove-cell"]
-# Transfer learning's point, on the later months: the pretrained table beats the scratch one
-# (a claim about the tweets; with COMPETITION_CSV the notebook reports what it finds).
-pretrained_test = runs["pretrained vectors, frozen"]["F1, test period"]
-scratch = runs["vectors learned from scratch"]
+# The text's reading of the table: level on validation and on the test period, within two
+# standard errors (on the tweets; with COMPETITION_CSV the notebook only reports).
 if not csv:
-    assert pretrained_test > scratch["F1, test period"] + 0.02, runs
     assert (
-        abs(runs["pretrained vectors, frozen"]["F1, validation"] - scratch["F1, validation"])
+        abs(
+            runs["pretrained vectors, frozen"]["F1, validation"]
+            - runs["vectors learned from scratch"]["F1, validation"]
+        )
         < 2 * se
     )
-#
+    assert abs(pretrained_test - scratch_test) < 2 * gap_se, (pretrained_test, scratch_test)
+
+# %% [markdown]
 # ### The baseline's mistakes
 #
 # The report looked at its baseline's predictions at a threshold of 0.4: the confident
@@ -576,8 +595,8 @@ if not csv:  # on the tweets, as the text says
 #   provided that the layer honours it (Keras' `GlobalMaxPooling1D` does not) and that no
 #   text is empty (a masked average over no words is NaN, and it spreads to every weight).
 # - Pretrained vectors are transfer learning for text; report how much of the corpus they
-#   cover. Here they matched vectors learned from scratch on validation and held up better on
-#   the later months.
+#   cover. Here they matched vectors learned from scratch on validation and on the later
+#   months, within the noise of one run on 10,000 tweets.
 # - Spatial dropout zeroes embedding channels over the whole text; word dropout needs a
 #   noise shape.
 # - Attention pooling is a softmax-weighted average of the time steps; with masking, the
