@@ -296,6 +296,18 @@ results = pd.Series(
     },
     name="validation RMSE (stars)",
 )
+
+
+def turn_up(history):
+    """How far the validation loss ends above its lowest point (0: it never turned up)."""
+    val = history.history["val_loss"]
+    return val[-1] - min(val)
+
+
+print(
+    f"validation loss (MSE) at the end above its lowest: {turn_up(biased_history):.3f} without "
+    f"weight decay, {turn_up(decayed_history):.3f} with weight decay {WEIGHT_DECAY}"
+)
 results.to_frame()
 
 # %% tags=["remove-cell"]
@@ -303,17 +315,16 @@ best = results[f"+ weight decay {WEIGHT_DECAY}"]
 assert best < results["biases only"] < results["global mean"]
 assert best < results["+ biases, sigmoid range"]
 assert results["+ biases, sigmoid range"] < results["dot product"]
-val = biased_history.history["val_loss"]
-assert val[-1] > min(val)  # without weight decay the validation loss turns up
 assert results["global mean"] > 1.0 and best < 0.9
-val = decayed_history.history["val_loss"]
-assert val[-1] <= min(val) + 1e-3  # with weight decay it does not turn up
+# Without weight decay the validation loss turns up; weight decay takes most of that away.
+assert turn_up(biased_history) > 0.02 and turn_up(decayed_history) < turn_up(biased_history) / 3
 
 # %% [markdown]
 # The plain dot product is worse than predicting the mean: without biases and a range it
 # spends its factors on the average level of each user and film, and it overfits. Biases
-# and the range fix the first, weight decay the second; only then do the factors beat the
-# biases-only model, the real baseline.
+# and the range fix the first, weight decay the second: the validation loss, which ended well
+# above its lowest point without it, ends close to it with it (both gaps are printed above).
+# With both, the factors beat the biases-only model, the real baseline.
 #
 # ### Does it beat SVD?
 #

@@ -164,15 +164,18 @@ def configure_acceleration(
 
     Each switch is, in order: the argument, the environment variable
     ``HELPERS_MIXED_PRECISION`` / ``HELPERS_XLA`` (1 or 0), or on exactly when the backend sees
-    a GPU. Mixed precision is set as Keras' global dtype policy (models built afterwards use
-    it); XLA is applied per model with ``model.compile(..., **acc.compile_kwargs())``. On
-    TensorFlow GPUs, memory growth is enabled so that one notebook does not hold all memory.
+    a GPU; except that XLA is on by default with JAX, whose compiled step is XLA's (without it
+    JAX runs one operation at a time, many times slower on any device). Mixed precision is
+    set as Keras' global dtype policy (models built afterwards use it); XLA is applied per
+    model with ``model.compile(..., **acc.compile_kwargs())``. On TensorFlow GPUs, memory
+    growth is enabled so that one notebook does not hold all memory.
     """
     keras = import_keras()
     gpu = backend_gpus(keras) > 0
     mp = mixed_precision if mixed_precision is not None else _env_flag("HELPERS_MIXED_PRECISION")
     jit = xla if xla is not None else _env_flag("HELPERS_XLA")
-    acc = Acceleration(gpu if mp is None else mp, gpu if jit is None else jit)
+    jit_default = gpu or keras.backend.backend() == "jax"
+    acc = Acceleration(gpu if mp is None else mp, jit_default if jit is None else jit)
     keras.mixed_precision.set_global_policy("mixed_float16" if acc.mixed_precision else "float32")
     if gpu and keras.backend.backend() == "tensorflow":
         import tensorflow as tf

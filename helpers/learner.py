@@ -263,7 +263,8 @@ class Learner:
             every other layer with weights forms the last group, the head.
         optimizer: a function returning a fresh optimizer (default ``keras.optimizers.Adam``).
         batch_size: mini-batch size for every fit.
-        jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``).
+        jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``);
+            None: on with JAX (whose compiled step is XLA's), off otherwise.
 
     A model without weights yet (a ``Sequential`` without a ``keras.Input``) is built from the
     training data. Learning rates are checked before anything is compiled or trained.
@@ -284,8 +285,10 @@ class Learner:
         groups: Sequence[Sequence[Any]] = (),
         optimizer: Callable[[], Any] | None = None,
         batch_size: int = 64,
-        jit_compile: bool = False,
+        jit_compile: bool | None = None,
     ) -> None:
+        if jit_compile is None:
+            jit_compile = keras.backend.backend() == "jax"
         self.model, self.train, self.valid = model, train, valid
         self.loss, self.metrics = loss, list(metrics)
         self.make_optimizer = optimizer or keras.optimizers.Adam
