@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
 # Both cores: tests and notebooks (tests/test_notebooks.py, one kernel each) share them out.
 PYTEST_NB := -n 2 --dist load --durations=20
 COLAB_VENV := .venv-colab
+empty :=
+space := $(empty) $(empty)
 COLAB_STAMP := $(COLAB_VENV)/.installed
 
 .PHONY: help install data book book-clean book-ci check-site lint test test-fast test-colab test-jax sync bench bench-data bench-convnet clean
@@ -111,8 +113,11 @@ test-colab: $(COLAB_STAMP) data
 	BOOK_CACHE=0 $(COLAB_VENV)/bin/python -m pytest tests/test_notebooks.py $(PYTEST_NB)
 
 # The JAX backend, what the GPU machine has (JAX is in the book's environment).
+# JAX_NOTEBOOKS="05 06" runs only those lectures (CI runs the ones that fit its budget).
+JAX_NOTEBOOKS ?=
+JAX_SELECT := $(if $(strip $(JAX_NOTEBOOKS)),-k "$(subst $(space), or ,$(addsuffix _,$(strip $(JAX_NOTEBOOKS))))")
 test-jax: $(STAMP) data
-	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB)
+	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB) $(JAX_SELECT)
 
 # One formatter and one width for everything (configured in pyproject.toml). `ruff format .`
 # and `ruff check --fix .` repair most of what this reports; then `make sync`.

@@ -466,15 +466,16 @@ pd.Series(test_scores, name="test accuracy (new places)").round(3).to_frame()
 # On recordings from new places the GRU keeps its lead over the bag of frames, and the
 # street/beach line shows where it comes from: the GRU has learned which way the loud
 # passages run, which the baseline cannot see. The convnet, trained for fewer epochs because
-# each costs more, also beats the baseline. Which of the two networks is ahead is not settled
-# here: their gap on the same recordings is within two standard errors (printed above), and
-# its sign changes with the random draw (TensorFlow's and JAX's draws of the same code
-# disagree), so the test set cannot tell them apart.
+# each costs more, also beats the baseline, but it is the less stable of the two: its gap to
+# the GRU on the same recordings (printed above with its standard error) changes a lot with
+# the random draw and the versions. In the runs we made (TensorFlow 2.21, Colab's 2.20, JAX)
+# it went from a tie, within two standard errors either way, to a lead of many standard
+# errors for the GRU; never a clear lead for the convnet.
 
 # %% tags=["remove-cell"]
 assert test_scores["GRU(64)"] > test_scores["bag of frames (baseline)"] + 0.05, test_scores
 assert test_scores["the seed's convnet"] > test_scores["bag of frames (baseline)"], test_scores
-assert abs(gap) < 2 * gap_se, (gap, gap_se)  # "within two standard errors"
+assert gap > -2 * gap_se, (gap, gap_se)  # "never a clear lead for the convnet"
 assert order_gap > 2 * order_se, (order_gap, order_se)  # the order is what the GRU adds
 
 # %% [markdown]

@@ -158,6 +158,9 @@ def lr_find(
         for step, lr in enumerate(lrs):
             batch = order[step * batch_size : (step + 1) * batch_size]
             optimizer.learning_rate = float(lr)
+            # Keras before 3.14 (Colab has 3.13) returns the mean loss of every batch since
+            # the last reset, whatever train_on_batch's reset_metrics says: reset it ourselves.
+            model.reset_metrics()
             loss = model.train_on_batch(x[batch], y[batch])
             loss = float(np.ravel(loss)[0])  # the loss comes first when metrics are compiled
             average = beta * average + (1 - beta) * loss

@@ -41,6 +41,12 @@ NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"), key=_order)
 pytestmark = pytest.mark.notebook
 
 
+@pytest.fixture(autouse=True)
+def private_cache():
+    """Not conftest's empty offline cache: a lecture runs with the reader's data cache and
+    network setting (the bodies and word vectors `make data` put there), as the build does."""
+
+
 def _caching() -> bool:
     return os.environ.get("BOOK_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
