@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import logging
 import os
 import shutil
@@ -91,7 +92,10 @@ def import_keras() -> ModuleType:
     with _stderr_silenced():
         import keras  # on demand: importing it loads a backend
 
-        if keras.backend.backend() == "tensorflow":
+        # Keras imports TensorFlow where it is installed whatever the backend (its
+        # set_random_seed seeds TensorFlow too; tf.data inputs), and TensorFlow prints its
+        # start-up messages then: import it here, quietly.
+        if importlib.util.find_spec("tensorflow") is not None:
             import tensorflow as tf
 
             tf.get_logger().setLevel(logging.ERROR)

@@ -227,7 +227,7 @@ def test_swa_weights_are_the_mean_of_the_snapshots(capsys):
         if id(weight) in trainable:  # kernels, biases, gamma, beta: the mean of the snapshots
             np.testing.assert_allclose(weight.numpy(), np.mean(snaps, axis=0), rtol=1e-5)
     # The moving statistics are those of the averaged weights on x, not an average.
-    h = model.layers[0](x).numpy()
+    h = keras.ops.convert_to_numpy(model.layers[0](x))
     np.testing.assert_allclose(bn.moving_mean.numpy(), h.mean(axis=0), rtol=1e-4, atol=1e-5)
     assert "averaged 3 epochs' weights; 1 batch-norm layers re-estimated" in capsys.readouterr().out
 
