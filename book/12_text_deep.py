@@ -309,19 +309,18 @@ pd.DataFrame(runs).T.astype({"trainable parameters": int}).round(3)
 
 # %% [markdown]
 # Read the table with its noise in mind: resampling the tweets shows how much an F1 moves by
-# chance (the standard errors printed above). The gaps between the two tables, on validation
-# and on the test period, are a few of those at most, and which table is ahead changes with
-# the random draw (TensorFlow's and JAX's runs of this same code rank them differently), so
-# one run cannot rank them. What can be said is why the pretrained one might hold up better
-# on later months: the scratch table fits millions of numbers to the training months' 10,000
-# tweets and learns their words, while the pretrained one places words by how a large corpus
-# uses them, including words that the training tweets barely use. Exercise 1 repeats the
-# comparison with other seeds. The frozen table also trains faster, since it has no gradient
-# to compute.
+# chance (the standard errors printed above). On validation the two tables are less than two
+# of them apart: level. The test period is where they part: the frozen pretrained table holds
+# up better on the later months, by more than two standard errors of the difference. The
+# scratch table fits millions of numbers to the training months' 10,000 tweets and learns
+# their words; the pretrained one places words by how a large corpus uses them, including
+# words that the training tweets barely use. One run is one draw: exercise 1 repeats it with
+# other seeds. The frozen table also trains faster, since it has no gradient to compute.
 
 # %% tags=["remove-cell"]
-# Both tables learn (well above calling every tweet Android), and the text's reading of the
-# gaps: a few standard errors at most (on the tweets; with COMPETITION_CSV it only reports).
+# Both tables learn (well above calling every tweet Android), and the text's reading: level on
+# validation, the pretrained table ahead on the later months beyond two standard errors of the
+# gap (on the tweets; with COMPETITION_CSV the notebook only reports).
 everything_positive = f1_score(y_test, np.ones_like(y_test))
 assert min(pretrained_test, scratch_test) > everything_positive + 0.05, runs
 if not csv:
@@ -329,7 +328,8 @@ if not csv:
         runs["pretrained vectors, frozen"]["F1, validation"]
         - runs["vectors learned from scratch"]["F1, validation"]
     )
-    assert abs(valid_gap) < 4 * se and abs(pretrained_test - scratch_test) < 4 * gap_se, runs
+    assert abs(valid_gap) < 2 * se, runs
+    assert pretrained_test - scratch_test > 2 * gap_se, (pretrained_test, scratch_test, gap_se)
 
 # %% [markdown]
 # ### The baseline's mistakes
@@ -594,8 +594,8 @@ if not csv:  # on the tweets, as the text says
 #   provided that the layer honours it (Keras' `GlobalMaxPooling1D` does not) and that no
 #   text is empty (a masked average over no words is NaN, and it spreads to every weight).
 # - Pretrained vectors are transfer learning for text; report how much of the corpus they
-#   cover. Here one run on 10,000 tweets cannot rank them against vectors learned from
-#   scratch: the gaps are within a few standard errors and change with the draw.
+#   cover. Here they matched vectors learned from scratch on validation and held up better on
+#   the later months, beyond the noise of the gap.
 # - Spatial dropout zeroes embedding channels over the whole text; word dropout needs a
 #   noise shape.
 # - Attention pooling is a softmax-weighted average of the time steps; with masking, the

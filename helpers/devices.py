@@ -99,6 +99,9 @@ def import_keras() -> ModuleType:
             import tensorflow as tf
 
             tf.get_logger().setLevel(logging.ERROR)
+            # Looking for GPUs starts CUDA, which logs "failed call to cuInit" where there is
+            # none, past TF_CPP_MIN_LOG_LEVEL: do it now, while descriptor 2 is silenced.
+            tf.config.list_physical_devices("GPU")
     with contextlib.suppress(ImportError):
         from absl import logging as absl_logging
 
