@@ -46,3 +46,28 @@ def make_read_only() -> Iterator[Callable[[Path], None]]:
             subprocess.run(["chattr", "-i", str(folder)], check=False)
         else:
             folder.chmod(0o755)
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Callable[[str], Path]]:
+    """``small_disk("128k")`` mounts a tmpfs of that size and returns its folder: a disk that
+    fills up for real (root only; skipped elsewhere). Unmounted after the test."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        folder = tmp_path / f"small-disk-{len(mounted)}"
+        folder.mkdir()
+        made = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if made.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=False)

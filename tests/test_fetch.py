@@ -389,34 +389,22 @@ def test_a_folder_in_the_way_keeps_the_verified_download(server, cache, monkeypa
 
 
 @pytest.fixture
-def small_disk(tmp_path, monkeypatch):
-    """A 256 KiB tmpfs as the cache: the 1 MiB test file does not fit (root only)."""
-    import subprocess
-
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
-    monkeypatch.setenv("HELPERS_DATA", str(mount))
+def full_cache(small_disk, monkeypatch):
+    """A 256 KiB disk as the cache: the 1 MiB test file does not fit (root only)."""
+    disk = small_disk("256k")
+    monkeypatch.setenv("HELPERS_DATA", str(disk))
     monkeypatch.delenv("HELPERS_OFFLINE", raising=False)
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
+    return disk
 
 
-def test_full_disk_is_named_and_not_blamed_on_the_network(server, small_disk):
+def test_full_disk_is_named_and_not_blamed_on_the_network(server, full_cache):
     with pytest.raises(F.DataUnavailableError) as err:
         F.fetch(remote(f"{server}/good.bin"))
     message = str(err.value)
     assert "No space left on device" in message and "\n" not in message
     assert "free some space there or set HELPERS_DATA" in message
     assert "internet" not in message and "download from" not in message
-    assert leftovers(small_disk / "test") == []
+    assert leftovers(full_cache / "test") == []
 
 
 def _hold_lock(cache_dir: str, name: str, seconds: float, held) -> None:
