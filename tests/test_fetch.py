@@ -510,6 +510,14 @@ def shared(tmp_path_factory, monkeypatch):
     shutil.rmtree(top, ignore_errors=True)
 
 
+def _shipped_copy(folder: Path) -> Path:
+    """A verified copy of the test file outside the cache, as a package would ship it."""
+    shipped = folder / "package" / "data.bin"
+    shipped.parent.mkdir()
+    shipped.write_bytes(GOOD)
+    return shipped
+
+
 def test_two_users_share_one_cache(server, shared):
     cache, run = shared
     path, _ = F.fetch(remote(f"{server}/good.bin"))  # the first user (root) downloads
@@ -531,9 +539,7 @@ def test_another_users_damaged_file_does_not_stop_a_load(tmp_path, server, share
     cache, run = shared
     path, _ = F.fetch(remote(f"{server}/good.bin"))  # root's file and lock
     path.write_bytes(b"garbage")
-    shipped = cache.parent / "package" / "data.bin"
-    shipped.parent.mkdir()
-    shipped.write_bytes(GOOD)
+    shipped = _shipped_copy(cache.parent)
     out, err = run("data.bin", f"{server}/good.bin", shipped)
     assert out == f"OK {shipped}", err
     assert "failed its checksum and cannot be moved aside (Operation not permitted)" in err
@@ -549,9 +555,7 @@ def test_an_unreadable_file_is_reported_as_unreadable(server, shared):
     cache, run = shared
     path, _ = F.fetch(remote(f"{server}/good.bin"))
     path.chmod(0o600)  # as an older helpers left its downloads
-    shipped = cache.parent / "package" / "data.bin"
-    shipped.parent.mkdir()
-    shipped.write_bytes(GOOD)
+    shipped = _shipped_copy(cache.parent)
     out, err = run("data.bin", f"{server}/good.bin", shipped)
     assert out == f"OK {shipped}", err
     assert "is not readable for this user (it belongs to user id 0)" in err
