@@ -12,13 +12,14 @@ empty :=
 space := $(empty) $(empty)
 COLAB_STAMP := $(COLAB_VENV)/.installed
 
-.PHONY: help install data book book-clean book-ci check-site lint test test-fast test-colab test-jax sync bench bench-data bench-convnet clean
+.PHONY: help install data book book-clean book-ci check-site lint test test-fast test-colab test-jax test-smoke sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
 	@echo "make test   unit tests, pairing checks and every notebook executed once (cached for make book)"
 	@echo "make test-colab  every notebook with Colab's versions (tests/colab_packages.txt, Python 3.12)"
 	@echo "make test-jax  every notebook with KERAS_BACKEND=jax"
+	@echo "make test-smoke  every notebook's full-profile code, training cut (HELPERS_SMOKE=1)"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
 	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
@@ -26,7 +27,7 @@ help:
 	@echo "make book-ci  build the site from the executions make test cached, as CI does"
 	@echo "make data  offline data: Fashion-MNIST (Debian), the pretrained Fashion-MNIST bodies, word vectors"
 	@echo "make sync   re-pair book/*.ipynb and book/*.py after editing one side, strip outputs"
-	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md"
+	@echo "make bench  time every notebook; writes benchmarks/notebooks_<profile>.md (PROFILE=full)"
 	@echo "make bench-data  time every dataset loader; writes benchmarks/datasets.md"
 	@echo "make bench-convnet  convnet training samples/s, GPU switches on and off"
 	@echo "make clean  remove _build (the site and the execution cache)"
@@ -115,9 +116,18 @@ test-colab: $(COLAB_STAMP) data
 # The JAX backend, what the GPU machine has (JAX is in the book's environment).
 # JAX_NOTEBOOKS="05 06" runs only those lectures (CI runs the ones that fit its budget).
 JAX_NOTEBOOKS ?=
-JAX_SELECT := $(if $(strip $(JAX_NOTEBOOKS)),-k "$(subst $(space), or ,$(addsuffix _,$(strip $(JAX_NOTEBOOKS))))")
 test-jax: $(STAMP) data
-	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB) $(JAX_SELECT)
+	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB) $(call select,$(JAX_NOTEBOOKS))
+
+# The full profile (what a GPU gets by default), smoke run: every branch, model and data path of
+# HELPERS_PROFILE=full with training, repeats and sample counts cut (helpers.profiles), on
+# the default backend; SMOKE_BACKEND=jax runs it under JAX. NOTEBOOKS="05 06" selects.
+SMOKE_BACKEND ?=
+NOTEBOOKS ?=
+select = $(if $(strip $(1)),-k "$(subst $(space), or ,$(addsuffix _,$(strip $(1))))")
+test-smoke: $(STAMP) data
+	$(if $(SMOKE_BACKEND),KERAS_BACKEND=$(SMOKE_BACKEND)) HELPERS_PROFILE=full HELPERS_SMOKE=1 BOOK_CACHE=0 \
+	  $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB) $(call select,$(NOTEBOOKS))
 
 # One formatter and one width for everything (configured in pyproject.toml). `ruff format .`
 # and `ruff check --fix .` repair most of what this reports; then `make sync`.
@@ -134,8 +144,13 @@ test-fast: lint
 sync: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py
 
+# PROFILE=full times the full profile instead (benchmarks/notebooks_full.md, with each
+# lecture's numbers next to its seed's); BENCH_LIMIT stops a notebook after that many seconds.
+# NOTEBOOKS="06 07" times only those (and keeps the other rows of the table).
+PROFILE ?=
+NOTEBOOK_FILES = $(foreach n,$(NOTEBOOKS),$(wildcard book/$(n)_*.ipynb))
 bench: $(STAMP)
-	$(BIN)/python tools/bench_notebooks.py
+	$(if $(PROFILE),HELPERS_PROFILE=$(PROFILE)) $(BIN)/python tools/bench_notebooks.py $(NOTEBOOK_FILES)
 
 bench-data: $(STAMP)
 	$(BIN)/python tools/bench_datasets.py

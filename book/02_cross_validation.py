@@ -83,7 +83,7 @@ from helpers.datasets import load_parkinsons_speech, load_wage_panel
 from helpers.plots import plot_cv_folds
 
 # How often the experiments below are repeated: the one knob of this lecture.
-N_REPEATS = profile.pick(quick=60, full=500)
+N_REPEATS = profile.pick(quick=60, full=500, smoke=10)
 
 # %% [markdown]
 # ## One split is a noisy estimate
@@ -142,7 +142,7 @@ for k in (2, 5, 10, 20):
     start = time.perf_counter()
     cv_estimates[k] = [
         cross_val_score(model, X, y, cv=KFold(k, shuffle=True, random_state=r)).mean()
-        for r in range(profile.pick(quick=8, full=50))
+        for r in range(profile.pick(quick=8, full=50, smoke=2))
     ]
     seconds = (time.perf_counter() - start) / len(cv_estimates[k])
     rows.append(
@@ -275,7 +275,7 @@ plt.show()
 
 # %%
 forest = RandomForestClassifier(
-    n_estimators=profile.pick(quick=100, full=300), random_state=0, n_jobs=-1
+    n_estimators=profile.pick(quick=100, full=300, smoke=20), random_state=0, n_jobs=-1
 )
 linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 
@@ -372,7 +372,7 @@ def knn_search():
 
 
 optimistic, nested = [], []
-for r in range(profile.pick(quick=6, full=30)):
+for r in range(profile.pick(quick=6, full=30, smoke=2)):
     rng = np.random.default_rng(r)
     y_random = rng.permutation(np.repeat([0, 1], 75))  # no relation to X_small
     optimistic.append(knn_search().fit(X_small, y_random).best_score_)
@@ -390,13 +390,15 @@ print(f"nested CV estimate:                         {np.mean(nested):.3f}")
 # test set).
 
 # %% tags=["remove-cell"]
-# Checks: the non-nested search is optimistic on random labels; nested CV is not.
-assert np.mean(optimistic) > 0.53 and np.mean(optimistic) > np.mean(nested) + 0.01, (
-    optimistic,
-    nested,
-)
-assert abs(np.mean(nested) - 0.5) < 0.06, nested
+# Checks: the non-nested search is optimistic on random labels; nested CV is not (a smoke run
+# of the full profile has too few repeats to tell).
 assert all(s.best_score_ > 0.95 for s in candidates.values())
+if not profile.smoke:
+    assert np.mean(optimistic) > 0.53 and np.mean(optimistic) > np.mean(nested) + 0.01, (
+        optimistic,
+        nested,
+    )
+    assert abs(np.mean(nested) - 0.5) < 0.06, nested
 
 # %% [markdown]
 # ## What we learned

@@ -77,7 +77,7 @@ from sklearn.svm import SVC
 
 from helpers.datasets import load_fashion_mnist
 
-N_FIT = profile.pick(quick=2000, full=10000)
+N_FIT = profile.pick(quick=2000, full=10000, smoke=1000)
 
 # %% [markdown]
 # ## Data and a local test bench
@@ -416,11 +416,12 @@ assert pseudo_summary["pseudo-labels added"].is_monotonic_decreasing
 assert (
     pseudo_summary["wrong pseudo-labels"].iloc[0] > pseudo_summary["wrong pseudo-labels"].iloc[-1]
 )
-assert pseudo_summary.loc[0.5, "change"] > 0.005, pseudo_summary
-assert abs(pseudo_summary.loc[0.97, "change"]) < pseudo_summary.loc[0.5, "change"] / 2
-assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
-assert shift_result["wrong pseudo-labels"] > 0.2
-assert shift_result["accuracy after"] < shift_result["accuracy before"], shift_result
+if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: too few
+    assert pseudo_summary.loc[0.5, "change"] > 0.005, pseudo_summary
+    assert abs(pseudo_summary.loc[0.97, "change"]) < pseudo_summary.loc[0.5, "change"] / 2
+    assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
+    assert shift_result["wrong pseudo-labels"] > 0.2
+    assert shift_result["accuracy after"] < shift_result["accuracy before"], shift_result
 
 # %% [markdown]
 # ## What we learned

@@ -216,8 +216,8 @@ new_half = {
 # images; the full profile six, from 20 to 1,000, with three draws each.
 
 # %%
-label_counts = profile.pick(quick=(20, 500), full=(20, 50, 100, 200, 500, 1000))
-seeds = profile.pick(quick=(0,), full=(0, 1, 2))
+label_counts = profile.pick(quick=(20, 500), full=(20, 50, 100, 200, 500, 1000), smoke=(20, 50))
+seeds = profile.pick(quick=(0,), full=(0, 1, 2), smoke=(0, 1))
 start = time.perf_counter()
 curve = pd.DataFrame([frozen_vs_scratch(new_half, n, s) for n in label_counts for s in seeds])
 print(f"{len(curve)} x 4 models in {time.perf_counter() - start:.0f} s")
@@ -806,7 +806,7 @@ plt.show()
 
 # %%
 full_body = body_40k
-n_head = profile.pick(quick=10_000, full=60_000)
+n_head = profile.pick(quick=10_000, full=60_000, smoke=5_000)
 f10 = cached_features(full_body.model, fashion.x_train[:n_head, ..., None])
 keras.utils.set_random_seed(0)
 dense = L.Dense(10, activation="softmax")
@@ -845,7 +845,7 @@ np.testing.assert_allclose(as_convolution[:, 0, 0], as_dense, atol=1e-5)
 # at the same positions (every 4 pixels) and classifies each.
 
 # %%
-canvases = make_fashion_locations(n_train=1, n_test=profile.pick(quick=200, full=1000))
+canvases = make_fashion_locations(n_train=1, n_test=profile.pick(quick=200, full=1000, smoke=100))
 x_big = canvases.x_test[..., None]
 positions = range(0, 64 - 28 + 1, 4)
 

@@ -118,7 +118,7 @@ csv = os.environ.get("COMPETITION_CSV")
 if csv:
     data = load_competition_csv(csv)
     frame = pd.DataFrame({"text": data.text, "y": data.y})
-    n = profile.pick(quick=50_000, full=len(frame))
+    n = profile.pick(quick=50_000, full=len(frame), smoke=20_000)
     frame = frame.sample(n, random_state=0) if n < len(frame) else frame
     train, test = train_test_split(frame, test_size=0.2, stratify=frame.y, random_state=0)
     data_name = "Quora questions"
@@ -478,7 +478,7 @@ def scaled_lr():
 
 
 boost = lightgbm.LGBMClassifier(
-    n_estimators=profile.pick(quick=200, full=800), learning_rate=0.05, verbose=-1
+    n_estimators=profile.pick(quick=200, full=800, smoke=50), learning_rate=0.05, verbose=-1
 )
 models = {  # name: (model, training features, test features)
     "meta features + LR": (scaled_lr(), meta_train.to_numpy(float), meta_test.to_numpy(float)),

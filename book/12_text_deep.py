@@ -103,7 +103,7 @@ csv = os.environ.get("COMPETITION_CSV")
 if csv:
     data = load_competition_csv(csv)
     frame = pd.DataFrame({"text": data.text, "y": data.y})
-    n = profile.pick(quick=50_000, full=len(frame))
+    n = profile.pick(quick=50_000, full=len(frame), smoke=20_000)
     frame = frame.sample(n, random_state=0) if n < len(frame) else frame
     period, test = train_test_split(frame, test_size=0.2, stratify=frame.y, random_state=0)
     data_name = "Quora questions"
@@ -480,7 +480,7 @@ assert width == 320  # 4 pooled vectors of 2 x 40
 # `helpers.training.SWA` does both.
 
 # %%
-EPOCHS = profile.pick(quick=8, full=10)
+EPOCHS = profile.pick(quick=8, full=10, smoke=5)
 SWA_START = 4
 model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
 swa = SWA(start_epoch=SWA_START, x=x_train, keep_snapshots=True)

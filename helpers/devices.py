@@ -153,7 +153,8 @@ class Acceleration:
         return f"mixed precision {words[bool(self.mixed_precision)]}, XLA {words[bool(self.xla)]}"
 
 
-def _env_flag(name: str) -> bool | None:
+def env_flag(name: str) -> bool | None:
+    """An on/off environment variable: True, False, or None where it is unset or empty."""
     value = os.environ.get(name, "").strip().lower()
     if not value:
         return None
@@ -179,8 +180,8 @@ def configure_acceleration(
     """
     keras = import_keras()
     gpu = backend_gpus(keras) > 0
-    mp = mixed_precision if mixed_precision is not None else _env_flag("HELPERS_MIXED_PRECISION")
-    jit = xla if xla is not None else _env_flag("HELPERS_XLA")
+    mp = mixed_precision if mixed_precision is not None else env_flag("HELPERS_MIXED_PRECISION")
+    jit = xla if xla is not None else env_flag("HELPERS_XLA")
     jit_default = gpu or keras.backend.backend() == "jax"
     acc = Acceleration(gpu if mp is None else mp, jit_default if jit is None else jit)
     keras.mixed_precision.set_global_policy("mixed_float16" if acc.mixed_precision else "float32")
