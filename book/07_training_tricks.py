@@ -645,4 +645,7 @@ for name, (inputs, test_inputs, rate) in fixes.items():
     net.fit(inputs, y_train, epochs=4, batch_size=64, verbose=0)
     fixed_accuracy[name] = net.evaluate(test_inputs, y_test, verbose=0)[1]
 print({name: round(acc, 3) for name, acc in fixed_accuracy.items()})
-assert min(fixed_accuracy.values()) > 0.6
+
+# %% tags=["remove-cell"]
+if not profile.smoke:  # needs real training: not in a smoke run
+    assert min(fixed_accuracy.values()) > 0.6, fixed_accuracy

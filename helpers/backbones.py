@@ -194,7 +194,8 @@ def _imagenet_backbone(channels: int, weights: str | None = "imagenet") -> Backb
             input_shape=(_IMAGENET_SIZE, _IMAGENET_SIZE, 3), include_top=False, weights=weights
         )
     except Exception as err:  # urllib, HTTP and TLS errors all mean "no weights"
-        reason = f"download failed: {type(err).__name__}"
+        cause = err.__cause__ or err.__context__ or err  # Keras wraps them in a bare Exception
+        reason = f"download failed: {type(cause).__name__}"
         raise DataUnavailableError(fix.format(reason), reason) from err
     inputs = keras.Input((None, None, channels))
     x = layers.Resizing(_IMAGENET_SIZE, _IMAGENET_SIZE, name="adapter_resize")(inputs)

@@ -13,6 +13,8 @@ Environment variables:
     BOOK_CACHE: 0 executes without writing the cache (the other paths a student takes:
         Colab's versions, the JAX backend, the full profile's smoke run).
     KERAS_BACKEND, HELPERS_PROFILE, HELPERS_SMOKE: passed on to the kernels, like any other.
+    OMP_NUM_THREADS and the like: set to each kernel's share of the cores under pytest-xdist
+        (``_share_the_cores``), unless already set.
 """
 
 from __future__ import annotations
@@ -39,6 +41,30 @@ def _order(path: Path) -> tuple[int, str]:
 NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"), key=_order)
 
 pytestmark = pytest.mark.notebook
+
+
+def _share_the_cores() -> None:
+    """Give each kernel its share of the cores when pytest-xdist runs several at once.
+
+    Left alone, every kernel starts a thread per core (OpenMP in LightGBM and scikit-learn,
+    OpenBLAS, TensorFlow, XLA), and kernels that spin-wait on each other's cores run several
+    times slower: on 2 cores, lecture 11 took 447 s beside a JAX lecture and 29 s with one
+    thread each. Values already in the environment are kept.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    threads = str(max(1, len(os.sched_getaffinity(0)) // workers))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
+    os.environ.setdefault(
+        "XLA_FLAGS", f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
+    )
+
+
+_share_the_cores()
 
 
 @pytest.fixture(autouse=True)
