@@ -37,11 +37,14 @@ def setup(
         profile: force a run profile instead of reading ``$HELPERS_PROFILE``.
 
     Returns:
-        The run profile; ask it for sizes with ``profile.pick(quick=..., full=...)``.
+        The run profile; ask it for sizes with ``profile.pick(quick=..., full=...)``
+        (``smoke=...`` for a smoke run of the full profile, ``$HELPERS_SMOKE``; skip the
+        checks that need real training with ``if not profile.smoke``).
 
     Raises:
-        ValueError: an unknown profile, or ``$HELPERS_OFFLINE`` set to neither on nor off (found
-            here rather than at the first download).
+        ValueError: an unknown profile, a smoke run of the quick profile, or
+            ``$HELPERS_OFFLINE`` or ``$HELPERS_SMOKE`` set to neither on nor off (found here
+            rather than at the first download).
     """
     import numpy as np  # here, not at the top: keeps ``import helpers`` light
 
