@@ -421,9 +421,13 @@ plt.show()
 # Trained on 600 images, the plain network soon fits its training set far better than new
 # data: the validation loss turns upwards, and geometric patience stops the run at twice the
 # best epoch, keeping the best weights. With dropout the validation loss keeps improving for
-# much longer, so patience lets it train longer, and it ends better on the test set.
-# Augmentation narrows the gap between training and test accuracy further; on a budget of 40
-# epochs it has not yet caught up in test accuracy: augmented data takes longer to fit.
+# much longer, so patience lets it train longer. Whether it also ends better on the test set,
+# this one run cannot tell: on 600 images the difference is of the size that another random
+# draw of the initial weights makes, and its sign changes with the draw (JAX, which draws other
+# weights from the same seed, puts the plain network ahead). Settling it takes several draws
+# and the standard error of their mean difference.
+# Augmentation narrows the gap between training and test accuracy further; augmented data
+# takes longer to fit, so a budget of 40 epochs may stop it before its test accuracy catches up.
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # needs real training: not in a smoke run
@@ -434,10 +438,6 @@ if not profile.smoke:  # needs real training: not in a smoke run
     )
     assert (
         regularization.loc["plain", "epochs run"] < regularization.loc["dropout 0.5", "epochs run"]
-    )
-    assert (
-        regularization.loc["dropout 0.5", "test accuracy"]
-        > regularization.loc["plain", "test accuracy"]
     )
     assert regularization["test accuracy"].min() > 0.65, regularization
 
@@ -633,7 +633,9 @@ assert neighbours[0] > 0.5 and abs(neighbours[1]) < neighbours[0] / 2
 # %% tags=["hide-cell"]
 # Either fix alone lets the network learn: with scaled inputs SGD at 0.1 is fine, and with
 # raw pixels a learning rate 1000 times smaller keeps the first steps from saturating the
-# units. Scaling is the better fix: it helps every optimiser and learning rate.
+# units, though in 4 epochs it gets less far, by how much depending on the initial weights
+# (JAX draws other ones than TensorFlow from the same seed). Scaling is the better fix: it
+# helps every optimiser and learning rate.
 fixes = {
     "scaled inputs, rate 0.1": (x_train, x_test, 0.1),
     "raw pixels, rate 1e-4": (raw_pixels, x_test * 255, 1e-4),
@@ -648,4 +650,5 @@ print({name: round(acc, 3) for name, acc in fixed_accuracy.items()})
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # needs real training: not in a smoke run
-    assert min(fixed_accuracy.values()) > 0.6, fixed_accuracy
+    # Both learn: far above the 10 % of the stuck network's constant answer.
+    assert min(fixed_accuracy.values()) > 0.3, fixed_accuracy
