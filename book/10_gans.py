@@ -561,13 +561,26 @@ print(
     f"({distances[0] / distances[-1]:.1f}x); real against real: {floor:.2f}"
 )
 print(f"classes with at least 2 % of the samples: {(share >= 0.02).sum()} of 10")
+print(
+    f"most frequent: {coverage.idxmax()} ({share.max():.1%}); "
+    f"rarest: {coverage.idxmin()} ({share.min():.1%}); each is 10 % of the real images"
+)
 coverage.round(3).to_frame().T
 
+# %% [markdown]
+# The real images hold 10 % of each class; the generated ones do not. The most frequent class
+# takes more than twice its share and the rarest less than a tenth of it: partial **mode
+# collapse**. The generator is rewarded for images the discriminator accepts, not for covering
+# every class, so it drifts towards the kinds it draws well. Which classes win, and how many
+# pass 2 %, changes with the random draw (TensorFlow and JAX, which draw different initial
+# weights from one seed, give different counts); the lopsidedness is what both runs show.
+
 # %% tags=["remove-cell"]
-# Training moves the samples towards the real images by a clear factor, and most classes appear.
+# Training moves the samples towards the real images by a clear factor, and the classes are
+# covered unevenly: the most frequent more than twice its real share, the rarest under a tenth.
 if not profile.smoke:  # needs real training: not in a smoke run
     assert distances[-1] < distances[0] / 3, distances
-    assert (share >= 0.02).sum() >= 7, coverage
+    assert share.max() > 0.2 and share.min() < 0.01, coverage
 
 # %% [markdown]
 # ## Walking the latent space
