@@ -47,9 +47,11 @@ def _share_the_cores() -> None:
     """Give each kernel its share of the cores when pytest-xdist runs several at once.
 
     Left alone, every kernel starts a thread per core (OpenMP in LightGBM and scikit-learn,
-    OpenBLAS, TensorFlow, XLA), and kernels that spin-wait on each other's cores run several
-    times slower: on 2 cores, lecture 11 took 447 s beside a JAX lecture and 29 s with one
-    thread each. Values already in the environment are kept.
+    OpenBLAS, TensorFlow, XLA), and kernels that spin-wait on each other's cores can run
+    several times slower: on 2 cores, lecture 11 took 447 s beside a JAX lecture, and 29 s with
+    these variables set for the whole pytest run (in a later run with them set here it took
+    220 s beside lecture 10, so the gain is not settled). Values already in the environment
+    are kept.
     """
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers < 2:
