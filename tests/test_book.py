@@ -133,3 +133,31 @@ def test_at_least_two_exercises_have_worked_solutions(path: Path):
         assert re.search(rf"^{number}\. ", listed, re.M), (
             f"{path.name}: the solution to exercise {number} has no exercise {number} above"
         )
+
+
+def hidden_prose(source: str, longest: int = 5) -> str | None:
+    """What in a hidden cell's source belongs on the page: a markdown heading written as a
+    comment, or a run of more than `longest` comment lines (prose, not a note on a check)."""
+    run = []
+    for line in source.splitlines():
+        if re.match(r"\s*#\s*#{1,6}\s", line):
+            return line.strip()
+        run = [*run, line] if line.lstrip().startswith("#") else []
+        if len(run) > longest:
+            return run[0].strip() + " ..."
+    return None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_hidden_cells_hold_no_prose(path: Path):
+    """A hidden check cell (tag remove-cell) never reaches the page, so a heading or a
+    paragraph that lost its `# %% [markdown]` marker and fell into one is lost text."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code[1:], start=2):  # the first is the install cell
+        if "remove-cell" in cell.metadata.get("tags", []):
+            found = hidden_prose(cell.source)
+            assert found is None, (
+                f"hidden code cell {number} holds text meant for the page: {found!r}; "
+                "give it its own `# %% [markdown]` cell"
+            )

@@ -25,13 +25,15 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 120
 
 
-def run_notebook(path: Path, limit: float) -> tuple[float | None, nbformat.NotebookNode]:
-    """Execute a notebook; its seconds (None: stopped at `limit`) and the executed notebook."""
+def run_notebook(path: Path, limit: float) -> tuple[float | str | None, nbformat.NotebookNode]:
+    """Execute a notebook; its seconds (None: stopped at `limit`; the error's name: a cell
+    failed) and the executed notebook."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -44,6 +46,8 @@ def run_notebook(path: Path, limit: float) -> tuple[float | None, nbformat.Noteb
         client.execute()
     except TimeoutError:
         return None, nb
+    except CellExecutionError as error:
+        return error.ename or "error", nb
     seconds = time.perf_counter() - start
     return (seconds if seconds <= limit else None), nb
 
@@ -91,6 +95,8 @@ def main(argv: list[str]) -> int:
         seconds, executed = run_notebook(path, limit)
         if seconds is None:
             rows.append(f"| {path.stem} | > {limit:.0f} | stopped: too slow for this machine |")
+        elif isinstance(seconds, str):
+            rows.append(f"| {path.stem} | - | FAILED: {seconds} |")
         else:
             verdict = "ok" if seconds <= BUDGET_S or profile.full else "OVER BUDGET"
             rows.append(f"| {path.stem} | {seconds:.1f} | {verdict} |")
@@ -135,7 +141,7 @@ def main(argv: list[str]) -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(table)
     print(f"written {out.relative_to(ROOT)}")
-    return 0 if all("OVER" not in r and "stopped" not in r for r in rows) else 1
+    return 0 if all(w not in r for r in rows for w in ("OVER", "stopped", "FAILED")) else 1
 
 
 if __name__ == "__main__":
