@@ -40,11 +40,15 @@ def test_a_clean_site_passes(tmp_path, capsys):
 
 
 def test_a_broken_site_fails_and_says_why(tmp_path, capsys):
+    long = "y" * 3000
     (tmp_path / "index.html").write_text(
         page(
             '<h1>Home</h1><img src="missing.png"><a href="gone.html">gone</a>'
             '<a href="index.html#nowhere">anchor</a><script>undefinedFunction()</script>'
             '<div class="cell_output"><pre style="white-space: pre">' + "x" * 3000 + "</pre></div>"
+            f'<div class="cell_input"><div class="highlight"><pre style="white-space: pre">{long}'
+            "</pre></div></div>"
+            '<span class="math notranslate nohighlight">\\(h_t\\)</span>'
         )
     )
     assert check_site.main([str(tmp_path), "--screenshots", str(tmp_path / "shots")]) == 1
@@ -56,5 +60,7 @@ def test_a_broken_site_fails_and_says_why(tmp_path, capsys):
         "uncaught",
         "undefinedFunction",
         "output line cut off",
+        "code line cut off",
+        "math shown as raw TeX",
     ):
         assert expected in out, expected

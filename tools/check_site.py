@@ -8,7 +8,8 @@ what a reader without network sees). Each page fails on:
   external resource);
 - an image that does not load, or a page of the site that answers with an error;
 - a broken internal link (a missing page, or a missing #anchor in it);
-- an output line cut off at the right edge (an output box that scrolls sideways);
+- an output line or a line of code cut off at the right edge (a box that scrolls sideways);
+- math left as raw TeX (MathJax did not typeset it: say, it was to come from a CDN);
 - for a lecture: no figure, a Colab or Binder launch link or a download link that does not point
   at the lecture's own ``book/NN_topic.ipynb``, or a search for a word from its title that does
   not find it;
@@ -90,6 +91,14 @@ def title_word(page) -> str:
     return max(words, key=len) if words else ""
 
 
+# Waits for MathJax to typeset the page, if it loaded at all (when it did not, `window.MathJax`
+# is at most its configuration, without `startup`).
+MATH_TYPESET = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+}"""
+
 PAGE_FACTS = """() => {
   const main = document.querySelector("main") || document.body;
   const images = [...document.images].map(img => ({
@@ -100,16 +109,23 @@ PAGE_FACTS = """() => {
   const cut = [...main.querySelectorAll(".cell_output pre, .output pre")]
       .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
       .map(pre => pre.innerText.split("\\n").reduce((a, b) => a.length > b.length ? a : b, ""));
+  const cutCode = [...main.querySelectorAll("div.highlight pre")]
+      .filter(pre => !pre.closest(".cell_output, .output"))
+      .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+      .map(pre => pre.innerText.split("\\n").reduce((a, b) => a.length > b.length ? a : b, ""));
+  const rawTex = [...main.querySelectorAll(".math")]
+      .filter(e => !e.querySelector("mjx-container"))
+      .map(e => e.textContent.trim().slice(0, 60));
   const figures = [...main.querySelectorAll(".cell_output img, .output img")].length;
   const listed = [...main.querySelectorAll("li a[href]")].map(a => a.href);
-  return {images, links, ids, cut, figures, listed};
+  return {images, links, ids, cut, cutCode, rawTex, figures, listed};
 }"""
 
 
 class SiteCheck:
     def __init__(self, site: Path, screenshots: Path, base: str, browser) -> None:
         self.site, self.screenshots, self.base = site, screenshots, base
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
         self.context.route(
             re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort()
         )
@@ -160,6 +176,7 @@ class SiteCheck:
         )
         page.goto(f"{self.base}/{rel}", wait_until="load")
         page.wait_for_timeout(300)  # late scripts (search index, theme) report their errors
+        page.evaluate(MATH_TYPESET)
         facts = page.evaluate(PAGE_FACTS)
         for message in errors:
             self.problems.append(f"{rel}: {message}")
@@ -168,6 +185,10 @@ class SiteCheck:
                 self.problems.append(f"{rel}: image does not load: {image['src']}")
         for line in facts["cut"]:
             self.problems.append(f"{rel}: output line cut off at the right edge: {line[:80]!r}")
+        for line in facts["cutCode"]:
+            self.problems.append(f"{rel}: code line cut off at the right edge: {line[:80]!r}")
+        for tex in facts["rawTex"]:
+            self.problems.append(f"{rel}: math shown as raw TeX (MathJax did not load): {tex!r}")
         self.ids[rel] = set(facts["ids"])
         self.links[rel] = facts["links"]
         shot = self.screenshots / rel.replace("/", "__").replace(".html", ".png")
