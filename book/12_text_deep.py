@@ -76,7 +76,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
-from helpers.datasets import load_competition_csv, load_tweets, load_word_vectors
+from helpers.datasets import load_text_competition, load_word_vectors
 from helpers.fetch import DataUnavailableError
 from helpers.layers import AdditiveAttention, MaskedGlobalMaxPooling1D
 from helpers.schedules import ParamScheduler, cyclic
@@ -95,25 +95,20 @@ L = keras.layers
 # The report held out a validation set for early stopping and for the threshold; we hold out
 # a stratified fifth of the training period, and never touch the test period until the end.
 # With `COMPETITION_CSV` set, the questions are split at random, as in
-# [lecture 11](11_text_classical.ipynb).
+# [lecture 11](11_text_classical.ipynb); both lectures take their split from
+# `helpers.datasets.load_text_competition`.
+
 
 # %%
-URL = r"https?://\S+"
+def strip_links(text):  # lecture 11 counts the links; here the networks must read words
+    return text.str.replace(r"https?://\S+", " ", regex=True).str.replace("&amp;", "&")
+
+
 csv = os.environ.get("COMPETITION_CSV")
-if csv:
-    data = load_competition_csv(csv)
-    frame = pd.DataFrame({"text": data.text, "y": data.y})
-    n = profile.pick(quick=50_000, full=len(frame), smoke=20_000)
-    frame = frame.sample(n, random_state=0) if n < len(frame) else frame
-    period, test = train_test_split(frame, test_size=0.2, stratify=frame.y, random_state=0)
-    data_name = "Quora questions"
-else:
-    tweets = load_tweets()
-    frame = pd.DataFrame({"text": tweets.text, "y": tweets.y, "time": tweets.created_at})
-    frame = frame[(frame.time >= "2013-01-01") & (frame.time < "2017-03-01")]
-    frame["text"] = frame.text.str.replace(URL, " ", regex=True).str.replace("&amp;", "&")
-    period, test = frame[frame.time < "2016-07-01"], frame[frame.time >= "2016-07-01"]
-    data_name = "Trump tweets, Android vs other, 2013-01 to 2017-02"
+split = load_text_competition(csv, sample=profile.pick(quick=50_000, full=None, smoke=20_000))
+period, test, data_name = split.train, split.test, split.name
+if not csv:
+    period, test = (part.assign(text=strip_links(part.text)) for part in (period, test))
 has_words = [part.text.str.contains(r"[^\W_]") for part in (period, test)]
 print(f"dropped {sum((~h).sum() for h in has_words)} texts with no words left")
 period, test = period[has_words[0]], test[has_words[1]]
@@ -228,7 +223,11 @@ print(f"corpus coverage by whole words: {coverage:.1%} of the training tokens")
 # took out an umbrella" after it. A bidirectional layer runs one GRU forwards and one
 # backwards and joins their outputs, so each position sees both sides. The report's baseline
 # is a bidirectional GRU of 64 units, a dense layer of 16 and one sigmoid output; it overfits
-# within a few epochs, so we train three, with the threshold tuned on validation.
+# within a few epochs, so we train three, with the threshold tuned on validation. The
+# validation F1 in the tables is therefore the best of the grid's thresholds on those same tweets,
+# which flatters it (the optimism that [lecture 11](11_text_classical.ipynb) measures), and
+# is labelled "tuned on it"; the test period's F1 applies that threshold to tweets it never
+# saw.
 
 
 # %%
@@ -249,17 +248,14 @@ def baseline(embedding_matrix=None, trainable=False, seed=0):
 
 
 GRID = np.arange(0.1, 0.91, 0.01)
+VALID_F1 = "F1, validation (tuned on it)"  # the grid's best: optimistic, as lecture 11 shows
 
 
 def scores_f1(p_valid, p_test) -> dict:
-    """Threshold tuned on validation; F1 on validation and on the test period."""
+    """Threshold tuned on validation; F1 there (the best of the grid) and on the test period."""
     scores = [f1_score(y_valid, p_valid >= t) for t in GRID]
     t = GRID[int(np.argmax(scores))]
-    return {
-        "threshold": t,
-        "F1, validation": max(scores),
-        "F1, test period": f1_score(y_test, p_test >= t),
-    }
+    return {"threshold": t, VALID_F1: max(scores), "F1, test period": f1_score(y_test, p_test >= t)}
 
 
 def predictions(model) -> list:
@@ -267,6 +263,10 @@ def predictions(model) -> list:
     return [model.predict(x, batch_size=512, verbose=0)[:, 0] for x in (x_valid, x_test)]
 
 
+# %% [markdown]
+# Both embedding tables, three epochs each:
+
+# %%
 EPOCHS_BASE = 3
 runs, test_scores = {}, {}
 for name, args in {
@@ -287,6 +287,14 @@ for name, args in {
     test_scores[name] = scores[1]
     if name.startswith("pretrained"):
         p_valid = scores[0]  # for the error analysis below
+pd.DataFrame(runs).T.astype({"trainable parameters": int}).round(3)
+
+# %% [markdown]
+# How much would these F1s move by chance? Resample the tweets (200 bootstrap draws) and
+# look at the spread: of one validation F1, and of the gap between the two tables on the
+# test period, both scored on the same resampled tweets.
+
+# %%
 tuned = runs["pretrained vectors, frozen"]["threshold"]
 resamples = np.random.default_rng(0).integers(0, len(y_valid), (200, len(y_valid)))
 se = np.std([f1_score(y_valid[r], p_valid[r] >= tuned) for r in resamples])
@@ -305,7 +313,6 @@ print(
     f"test period, pretrained minus scratch: {pretrained_test - scratch_test:+.3f} "
     f"(standard error {gap_se:.3f})"
 )
-pd.DataFrame(runs).T.astype({"trainable parameters": int}).round(3)
 
 # %% [markdown]
 # Read the table with its noise in mind: resampling the tweets shows how much an F1 moves by
@@ -325,8 +332,8 @@ everything_positive = f1_score(y_test, np.ones_like(y_test))
 assert min(pretrained_test, scratch_test) > everything_positive + 0.05, runs
 if not csv:
     valid_gap = (
-        runs["pretrained vectors, frozen"]["F1, validation"]
-        - runs["vectors learned from scratch"]["F1, validation"]
+        runs["pretrained vectors, frozen"][VALID_F1]
+        - runs["vectors learned from scratch"][VALID_F1]
     )
     assert abs(valid_gap) < 2 * se, runs
     assert pretrained_test - scratch_test > 2 * gap_se, (pretrained_test, scratch_test, gap_se)
@@ -340,18 +347,20 @@ if not csv:
 # labelled 0 with scores like 0.94: those are *labelled sincere* and scored insincere, which
 # is the report's own conclusion, label noise (questions that look insincere but were not
 # labelled so). The next heading's examples, labelled 1 with scores near 0, are the other
-# way round. Here are ours, with the headings the right way, at the report's threshold 0.4
+# way round. Here are ours, captioned the right way round, at the report's threshold 0.4
 # (the threshold tuned on validation is printed with them):
 
 # %%
 views = pd.DataFrame({"label": y_valid, "score": p_valid, "tweet": valid.text.str.slice(0, 90)})
-pd.set_option("display.max_colwidth", 90)
-print("Labelled 0 (another client), scored most like Android:")
-display(views[views.label == 0].nlargest(4, "score"))
-print("Labelled 1 (Android), scored least like Android:")
-display(views[views.label == 1].nsmallest(4, "score"))
-print(f"Most uncertain, nearest 0.4 (the threshold tuned on validation is {tuned:.2f}):")
-display(views.iloc[np.argsort(np.abs(p_valid - 0.4))[:4]])
+labelled_0, labelled_1 = views[views.label == 0], views[views.label == 1]
+nearest = f"Most uncertain, nearest 0.4 (the threshold tuned on validation is {tuned:.2f})"
+tables = {  # a caption travels with its table (a print() above it would not, on the page)
+    "Labelled 0 (another client), scored most like Android": labelled_0.nlargest(4, "score"),
+    "Labelled 1 (Android), scored least like Android": labelled_1.nsmallest(4, "score"),
+    nearest: views.iloc[np.argsort(np.abs(p_valid - 0.4))[:4]],
+}
+for caption, rows in tables.items():
+    display(rows.style.set_caption(caption).format({"score": "{:.3f}"}))
 
 # %% [markdown]
 # Read the tweets, not only the scores. The confident mistakes labelled 0 tend to be attacks
@@ -514,24 +523,57 @@ for weight, *snaps in zip(model.weights, *swa.snapshots):
             keras.ops.convert_to_numpy(weight), np.mean(snaps, axis=0), rtol=1e-4, atol=1e-6
         )
 assert swa.count == EPOCHS - SWA_START + 1
-assert with_swa["F1, validation"] > without_swa["F1, validation"] - 0.03, (with_swa, without_swa)
+assert with_swa[VALID_F1] > without_swa[VALID_F1] - 0.03, (with_swa, without_swa)
 
 # %% [markdown]
 # Here the averaged weights and the last epoch's score alike, within the noise of a few
 # hundred positive tweets. What SWA promises is weights in the middle of a wide region of low
 # loss rather than at one noisy point of the trajectory, and so less dependence on where the
 # last epoch happened to stop; Izmailov et al.'s gains are over long schedules on large data.
-# Exercise 4 shows the step the report left out: averaging the batch-norm statistics along
-# with the weights, instead of recomputing them, costs validation F1.
+# Exercise 4 tries the step the report left out, averaging the batch-norm statistics along
+# with the weights instead of recomputing them, and prints the difference in validation F1
+# next to its standard error (both scored on the same resampled tweets). It is within two of
+# them: at this size the shortcut costs nothing we can measure. Recomputing is still what the
+# method asks for, since averaged statistics belong to none of the weights they are used with.
 #
 # Where does the final model look? The first attention layer's weights over one validation
-# tweet:
+# tweet, then over all of them, by word position:
 
 # %%
 sample = int(np.argmax(p_valid))  # the baseline's most confident Android tweet
 weights = keras.ops.convert_to_numpy(attention_model(x_valid[sample : sample + 1]))[0]
 words = [vocab[i] for i in x_valid[sample] if i > 0]
 print(" ".join(f"{w}({a:.2f})" for w, a in zip(words, weights)))
+every = attention_model.predict(x_valid, batch_size=512, verbose=0)
+real = x_valid > 0  # the words, not the padding
+length = real.sum(axis=1, keepdims=True)
+relative = (every * length)[real]  # 1 = the uniform weight 1/length of a plain average
+position = np.broadcast_to(np.arange(MAXLEN), x_valid.shape)[real]
+by_position = pd.Series(relative).groupby(position).mean()
+explained = 1 - np.var(relative - by_position[position].to_numpy()) / np.var(relative)
+first_is_top = (every[:, 0] > every[:, 1:].max(axis=1)).mean()
+print(f"mean weight by position over the {len(x_valid):,} validation tweets, as a multiple of")
+print("the plain average's 1/length:", np.round(by_position.iloc[:6].to_numpy(float), 2), "...")
+print(f"the first word has the largest weight in {first_is_top:.0%} of the tweets")
+print(f"the position alone explains {explained:.0%} of the variance of these multiples")
+
+# %% [markdown]
+# The weights fall steadily with the word's place in the tweet, whatever the word is. Over all
+# the validation tweets, measured against a plain average (so that short tweets, whose words
+# all weigh more, do not count as a position effect), the mean weight falls from one position
+# to the next, the first word carries the largest weight in most tweets, and the position
+# alone explains much of the variance. So this attention layer has learnt *where* to look,
+# not *which words* matter. A
+# likely reason: it pools the first LSTM layer, whose backward half has read the whole tweet
+# by the time it reaches the first word, so the first positions already summarise the text.
+# Attention weights are not word importances by themselves; read them against position first.
+
+# %% tags=["remove-cell"]
+# Position, not words: the mean weight falls over the first positions, the first word leads in
+# most tweets, and the position explains most of the variance.
+if not profile.smoke:  # needs a trained model: not in a smoke run
+    assert (np.diff(by_position.iloc[:8]) < 0).all(), by_position.iloc[:8]
+    assert first_is_top > 0.5 and explained > 0.3, (first_is_top, explained)
 
 # %% [markdown]
 # ## Classical against deep, on the same split
@@ -549,7 +591,7 @@ for c in (0.3, 1, 3, 10, 30):
     lr = LogisticRegression(C=c, max_iter=2000).fit(features[0], y_train)
     candidates[c] = [lr.predict_proba(f)[:, 1] for f in features[1:]]
 classical_runs = {c: scores_f1(*p) for c, p in candidates.items()}
-best_c = max(classical_runs, key=lambda c: classical_runs[c]["F1, validation"])
+best_c = max(classical_runs, key=lambda c: classical_runs[c][VALID_F1])
 blend = [(a + b) / 2 for a, b in zip(candidates[best_c], p_final)]
 closing = (
     pd.DataFrame(
@@ -560,7 +602,7 @@ closing = (
             "blend: mean of classical and final": scores_f1(*blend),
         }
     )
-    .T[["threshold", "F1, validation", "F1, test period"]]
+    .T[["threshold", VALID_F1, "F1, test period"]]
     .astype(float)
 )
 closing.insert(0, "report (Quora)", [0.583, 0.63, 0.68, np.nan])
@@ -622,15 +664,26 @@ if not csv:  # on the tweets, as the text says
 
 # %% tags=["hide-cell"]
 model.set_weights([np.mean(ws, axis=0).astype("float32") for ws in zip(*swa.snapshots)])
-print(
-    "SWA without re-estimated batch norm:",
-    round(scores_f1(*predictions(model))["F1, validation"], 4),
-)
+p_averaged_bn = predictions(model)
+averaged_bn = scores_f1(*p_averaged_bn)
 model.set_weights(averaged)
-print(
-    "SWA with it:                        ",
-    round(scores_f1(*predictions(model))["F1, validation"], 4),
-)
+gap = with_swa[VALID_F1] - averaged_bn[VALID_F1]
+# Its noise: both on the same resampled tweets, each at its own tuned threshold.
+draws = np.random.default_rng(2).integers(0, len(y_valid), (200, len(y_valid)))
+gap_draws = [
+    f1_score(y_valid[r], p_final[0][r] >= with_swa["threshold"])
+    - f1_score(y_valid[r], p_averaged_bn[0][r] >= averaged_bn["threshold"])
+    for r in draws
+]
+bn_gap_se = np.std(gap_draws)
+print(f"SWA, batch-norm statistics averaged:   {averaged_bn[VALID_F1]:.4f}")
+print(f"SWA, batch-norm statistics recomputed: {with_swa[VALID_F1]:.4f}")
+verdict = "within" if abs(gap) < 2 * bn_gap_se else "beyond"
+print(f"recomputed minus averaged: {gap:+.4f}, {verdict} two standard errors ({bn_gap_se:.4f})")
+
+# %% tags=["remove-cell"]
+if not profile.smoke:  # the text's reading: the shortcut's cost is within the noise
+    assert abs(gap) < 2 * bn_gap_se, (gap, bn_gap_se)
 
 # %% [markdown]
 # **Exercise 5**

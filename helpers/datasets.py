@@ -592,6 +592,58 @@ def load_competition_csv(
     return Dataset("competition CSV", arrays, str(file), "full").announce()
 
 
+# The text competition's split, shared by lectures 11 and 12: the tweets of the months when
+# the Android label means Trump himself, split in time; or the competition's CSV, at random.
+TWEET_MONTHS = ("2013-01-01", "2017-03-01")  # no Android tweet before 2013; iPhone from 2017-03
+TWEET_TEST_FROM = "2016-07-01"
+
+
+@dataclass(frozen=True)
+class TextSplit:
+    """A text competition's training and test rows (pandas frames with ``text`` and ``y``;
+    the tweets add ``time``), the data's name, and for the tweets their count and Android
+    share per year before the months were cut (``by_year``; None for a CSV)."""
+
+    train: Any
+    test: Any
+    name: str
+    by_year: Any = None
+
+
+def load_text_competition(
+    csv: str | os.PathLike | None = None, *, sample: int | None = None, seed: int = 0
+) -> TextSplit:
+    """The split of lectures 11 and 12: Trump's tweets by time, or the competition's CSV.
+
+    Without ``csv``: :func:`load_tweets` from January 2013 to February 2017, trained on the
+    tweets before July 2016 and tested on the later ones (a later period, like a
+    competition's private leaderboard). With ``csv``: :func:`load_competition_csv`, a random
+    ``sample`` of its rows if that is fewer than it has, split 80/20 at random, stratified.
+
+    Args:
+        csv: the competition's ``train.csv``; None for the tweets.
+        sample: with ``csv``, how many rows to keep (None: all).
+        seed: with ``csv``, the seed of the sample and the split.
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    if csv:
+        data = load_competition_csv(csv)
+        frame = pd.DataFrame({"text": data.text, "y": data.y})
+        if sample is not None and sample < len(frame):
+            frame = frame.sample(sample, random_state=seed)
+        train, test = train_test_split(frame, test_size=0.2, stratify=frame.y, random_state=seed)
+        return TextSplit(train, test, "Quora questions")
+    tweets = load_tweets()
+    frame = pd.DataFrame({"text": tweets.text, "y": tweets.y, "time": tweets.created_at})
+    by_year = frame.groupby(frame.time.dt.year).y.agg(tweets="size", android="mean")
+    frame = frame[(frame.time >= TWEET_MONTHS[0]) & (frame.time < TWEET_MONTHS[1])]
+    train, test = frame[frame.time < TWEET_TEST_FROM], frame[frame.time >= TWEET_TEST_FROM]
+    name = "Trump tweets, Android vs other, 2013-01 to 2017-02"
+    return TextSplit(train, test, name, by_year)
+
+
 # --------------------------------------------------------------------------- Japanese vowels
 # UCI's Japanese Vowels (Kudo, Toyama and Shimbo 1999) in the .ts text format that the
 # time-series package sktime ships (pinned in pyproject.toml); verified by sha256.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers import datasets
@@ -119,6 +120,31 @@ def test_competition_csv(tmp_path):
         datasets.load_competition_csv(good, text_column="text")
     with pytest.raises(DataUnavailableError, match="does not exist"):
         datasets.load_competition_csv(tmp_path / "missing.csv")
+
+
+def test_text_competition_splits_the_tweets_in_time():
+    split = datasets.load_text_competition()
+    train, test = split.train, split.test
+    assert (len(train), len(test)) == (12741, 1971) and split.name.startswith("Trump tweets")
+    assert train.time.min() >= pd.Timestamp("2013-01-01") > train.time.min() - pd.Timedelta("9D")
+    assert train.time.max() < pd.Timestamp("2016-07-01") <= test.time.min()
+    assert test.time.max() < pd.Timestamp("2017-03-01")
+    assert 0.25 < train.y.mean() < test.y.mean() < 0.45  # the base rate drifts up
+    assert split.by_year.loc[2012, "android"] == 0 and split.by_year.tweets.sum() == 20761
+
+
+def test_text_competition_splits_a_csv_at_random(tmp_path):
+    csv = tmp_path / "train.csv"
+    rows = [f"q{i},text {i},{int(i % 5 == 0)}" for i in range(100)]
+    csv.write_text("qid,question_text,target\n" + "\n".join(rows) + "\n")
+    whole = datasets.load_text_competition(csv)
+    assert (len(whole.train), len(whole.test)) == (80, 20) and whole.by_year is None
+    assert whole.train.y.sum() == 16 and whole.test.y.sum() == 4  # stratified
+    assert not set(whole.train.text) & set(whole.test.text)
+    part = datasets.load_text_competition(str(csv), sample=50)
+    assert len(part.train) + len(part.test) == 50
+    again = datasets.load_text_competition(str(csv), sample=50)
+    assert part.test.text.tolist() == again.test.text.tolist()  # reproducible
 
 
 def test_images_and_unknown_image():
