@@ -232,9 +232,31 @@ print(f"U / (n_pos * n_neg) = {u_statistic / (n_pos * n_neg):.4f}")
 # both at once: the curve takes a *diagonal* step, and the trapezoid under that step is exactly
 # the ½ per tied pair of the pair count. Here the same classifier reports its scores to one
 # decimal only, which creates ties, and we compute the AUC three ways.
+#
+# Rounding to one decimal the way people do by hand, halves go up: 0.95 becomes 1.0, 0.85
+# becomes 0.9, 0.55 becomes 0.6. Python's `round` does not do that: 0.95 is stored as a binary
+# fraction a little below 0.95, so `round(0.95, 1)` gives 0.9 (and `np.round` a third answer).
+# The `decimal` module rounds the written number, as a person would.
 
 # %%
-tied_scores = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.4, 0.4, 0.4, 0.4])  # one decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_half_up(x, places=1):
+    """Round the number as written in decimal, halves up (0.95 -> 1.0), as by hand."""
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(str(x)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+roundings = {
+    "by hand (half up)": np.array([round_half_up(s) for s in scores]),
+    "Python's round": np.array([round(float(s), 1) for s in scores]),
+    "np.round": np.round(scores, 1),
+}
+for how, rounded in roundings.items():
+    print(f"{how:>17}: {rounded}, AUC {roc_auc_score(labels, rounded):.2f}")
+
+tied_scores = roundings["by hand (half up)"]
 fpr_t, tpr_t, thr_t = roc_curve(labels, tied_scores, drop_intermediate=False)
 auc_tied = {
     "trapezoid rule": trapezoid_auc(fpr_t, tpr_t),
@@ -242,8 +264,9 @@ auc_tied = {
     "roc_auc_score": roc_auc_score(labels, tied_scores),
 }
 for method, value in auc_tied.items():
-    print(f"{method:>14}: AUC {value:.4f}")
+    print(f"{method:>14}: AUC {value:.4f} (rounded by hand)")
 
+# %%
 fig, ax = plt.subplots(figsize=(5, 5))
 ax.plot(fpr, tpr, "-o", color="grey", alpha=0.6, label=f"original scores (AUC {auc_sklearn:.2f})")
 ax.plot(
@@ -263,19 +286,26 @@ ax.legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
-# Three ties now mix the classes: the positive and the negative at 0.8, the positive and the
-# negative at 0.6, and the positive at 0.4 with three negatives. They give 1 + 1 + 3 = 5
-# half-pairs, and the curve's diagonal steps are where they sit. Counting: 5 + 4.5 + 4 + 3.5 +
-# 1.5 = 18.5 of 25 pairs, AUC = 0.74. All three methods agree, because they are the same
-# computation done in different orders. (Ties within one class, like the three negatives at
-# 0.4 among themselves, do not matter: they only merge steps in the same direction.)
+# Rounded by hand, two ties mix the classes: the positive and the negative at 0.6, and the
+# positive at 0.4 with three negatives. They give 1 + 3 = 4 half-pairs, and the curve's
+# diagonal steps are where they sit. Counting: 5 + 5 + 4 + 3.5 + 1.5 = 19 of 25 pairs, AUC =
+# 0.76. All three methods agree, because they are the same computation done in different
+# orders. (Ties within one class, like the three negatives at 0.4 among themselves, do not
+# matter: they only merge steps in the same direction.) Python's `round` turns 0.85 into 0.8
+# instead of 0.9, which ties the second positive with the negative at 0.78 and costs half a
+# pair more: the AUC printed above for it (and for `np.round`) is 0.74. Same scores, same "one
+# decimal", another AUC: when you check a hand computation against code, round the same way in
+# both.
 
 # %% tags=["remove-cell"]
-# Checks: the pair count equals the trapezoid rule and scikit-learn, with and without ties.
+# Checks: the pair count equals the trapezoid rule and scikit-learn, with and without ties;
+# rounding half up and Python's float rounding give the AUCs the text counts.
 assert pair_count_auc(labels, scores) == auc_sklearn
 assert u_statistic / (n_pos * n_neg) == auc_sklearn
 values = list(auc_tied.values())
-assert np.allclose(values, 0.74, atol=1e-12), auc_tied
+assert np.allclose(values, 0.76, atol=1e-12), auc_tied
+assert list(tied_scores[:2]) == [1.0, 0.9] and list(roundings["Python's round"][:2]) == [0.9, 0.8]
+assert np.isclose(roc_auc_score(labels, roundings["Python's round"]), 0.74), roundings
 
 # %% [markdown]
 # ## Real data: comparing classifiers by their ROC curves
@@ -352,7 +382,9 @@ plt.show()
 required_tpr = 0.98
 model = models["logistic regression"]
 oof_scores = cross_val_predict(model, X_train, y_train, cv=5, method="predict_proba")[:, 1]
-fpr_oof, tpr_oof, thr_oof = roc_curve(y_train, oof_scores)
+# Every threshold kept: the default drops points on straight segments, among them, for some
+# requirements, the highest threshold that meets it.
+fpr_oof, tpr_oof, thr_oof = roc_curve(y_train, oof_scores, drop_intermediate=False)
 
 # The highest threshold that reaches the TPR has the fewest false positives.
 k = np.argmax(tpr_oof >= required_tpr)
@@ -371,27 +403,33 @@ def rates(y_true, positive):
 lr_test = test_scores["logistic regression"]
 test_tpr, test_fpr = rates(y_test, lr_test >= threshold)
 default_tpr, default_fpr = rates(y_test, lr_test >= 0.5)
-print("on the test set:")
+n_malignant_test = int(y_test.sum())
+print(f"on the test set ({n_malignant_test} malignant, {len(y_test) - n_malignant_test} benign):")
 print(f"  threshold {threshold:.3f}: TPR {test_tpr:.3f}, FPR {test_fpr:.3f}")
 print(f"  threshold 0.5:   TPR {default_tpr:.3f}, FPR {default_fpr:.3f}")
+print(f"one malignant tumour is {100 / n_malignant_test:.1f} percentage points of test TPR")
 
 # %% [markdown]
 # The chosen threshold is far below the default 0.5: to catch almost every malignant tumour we
 # flag anything with a modest malignant probability. The default threshold already catches
-# about 96 % of them with no false alarm on this test set; the last two percentage points cost
-# roughly one benign tumour in ten flagged for a follow-up. That is the trade the ROC curve's
-# flat top encodes. Note also how coarse the test estimate is: 53 malignant test tumours, so
-# each one is worth 1.9 percentage points of TPR.
+# about 96 % of them with no false alarm on this test set; catching the rest costs roughly one
+# benign tumour in eight flagged for a follow-up. That is the trade the ROC curve's flat top
+# encodes. Note also how coarse the test estimate is: with the few dozen malignant test
+# tumours printed above, each one is worth almost two percentage points of TPR.
 
 # %% tags=["remove-cell"]
-# Checks: every classifier is far better than chance on real data, the threshold meets the
-# requirement where it was chosen (and is the highest that does), lowering it trades false
-# alarms for caught tumours, and it transfers to the test set within a few tumours.
+# Checks: every classifier is far better than chance; the threshold is the highest OOF score
+# whose own TPR meets the requirement, counted directly (not read off roc_curve, which drops
+# points); the text's test numbers; it transfers to the test set within a few tumours.
 assert len(y) == 569 and X.shape[1] == 30
 assert min(test_auc.values()) > 0.95, test_auc
 assert test_auc["logistic regression"] > 0.98, test_auc
-assert tpr_oof[k] >= required_tpr and (k == 0 or tpr_oof[k - 1] < required_tpr)
-assert threshold < 0.5 and test_tpr >= default_tpr and test_fpr >= default_fpr
+meets = [t for t in np.unique(oof_scores) if rates(y_train, oof_scores >= t)[0] >= required_tpr]
+assert threshold == max(meets), (threshold, max(meets))
+assert rates(y_train, oof_scores >= threshold) == (tpr_oof[k], fpr_oof[k])
+assert threshold < 0.25 and test_tpr > default_tpr, (threshold, test_tpr, default_tpr)
+assert default_fpr == 0 and 0.95 < default_tpr < 0.97, (default_tpr, default_fpr)
+assert 1 / 10 < test_fpr < 1 / 6 and 1.7 < 100 / n_malignant_test < 2, test_fpr
 assert test_tpr >= required_tpr - 0.05, test_tpr
 
 # %% [markdown]
