@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 09. Transfer learning and fine-tuning
+# # 9. Transfer learning and fine-tuning
 #
 # Labels are expensive and training from random weights needs many of them. A network trained
 # on a large dataset has already learned edges, textures and parts in its lower layers; we can
@@ -60,10 +60,10 @@
 # other classes is, with 20 labels, little better than the same body with random weights, a
 # control the seed did not run. Seed 003 says that with `precompute=True` all layers but
 # the last are frozen; more precisely, the frozen body's outputs are computed once and cached,
-# so data augmentation does nothing while they are, and its first 94.8 % saw no augmentation.
-# Seed 002's code comment "update new layers with standard learning rate" appears twice; the
-# second belongs to the pretrained layers, at a tenth of the rate. And the seed's "96.5 %" is
-# the last of seven epochs, not the best.
+# so augmentation cannot act while they are: its first 94.8 % saw no augmentation, which is
+# why it sets `precompute=False` before training with augmentation. Seed 002's code comment
+# "update new layers with standard learning rate" appears twice; the second belongs to the
+# pretrained layers, at a tenth of the rate.
 
 # %% [markdown]
 # ## Setup
@@ -101,7 +101,7 @@ from helpers.fetch import DataUnavailableError
 from helpers.interpret import Interpretation
 from helpers.learner import Learner, discriminative
 from helpers.schedules import ParamScheduler, sgdr
-from helpers.training import cached_features, predict_tta, reestimate_batch_norm
+from helpers.training import FlipZoom, cached_features, predict_tta, reestimate_batch_norm
 
 L = keras.layers
 
@@ -122,10 +122,22 @@ L = keras.layers
 #   it uses what the body learned, and it fits only a head;
 # - **same classes**, the seed's own situation (ImageNet's classes include many breeds of cat
 #   and dog): a frozen body pretrained on all ten classes, from the first 40,000 training
-#   images. The labelled images here come from the other 20,000, which no body saw.
+#   images. The labelled images here come from the other 20,000, which no body saw. But the
+#   body was trained on the labels of exactly these five classes (and five more), so its lead
+#   with few labels is close to certain: it is the seed's situation, not a surprise. The
+#   question the curve answers is the other body's.
 #
 # All get the same number of optimizer steps, and all are scored on the 5,000 test images of
 # the new classes.
+#
+# Three tools do the work; the competition below takes each apart. The *head* is the new top:
+# here a single dense layer on the body's flattened output. A frozen body gives an image the
+# same output every time, so `cached_features` runs it once over the images and the head
+# trains on the stored array, which is much faster than running the body every epoch. And a
+# network trained from scratch for a few steps has batch-norm statistics (the running means
+# and variances it normalises with at test time) that still partly hold their starting
+# values; `reestimate_batch_norm` recomputes them from the training images after training
+# (lecture 13 shows what they cost otherwise).
 
 # %%
 fashion = load_fashion_mnist()
@@ -187,6 +199,7 @@ def frozen_vs_scratch(task, n_labels, seed):
     return scores
 
 
+# %%
 keras.utils.set_random_seed(0)
 frozen = {
     "other classes": half.model,
@@ -209,9 +222,7 @@ new_half = {
 
 # %% [markdown]
 # `fashion_body()` is the pretrained bodies' architecture with random weights, so the models
-# differ only in where their body's weights come from and in which weights are trained. (The
-# batch-norm statistics of the scratch model are re-estimated after training; after 150 steps
-# its moving averages would still partly hold their initial values, lecture 13.)
+# differ only in where their body's weights come from and in which weights are trained.
 # The quick profile measures two label counts, 20 and 500, with one draw of the labelled
 # images; the full profile six, from 20 to 1,000, with three draws each.
 
@@ -487,10 +498,15 @@ f_test = cached_features(body.model, x_test)
 test_accuracy = {"head on cached features": head.evaluate(f_test, y_test, verbose=0)[1]}
 
 # %% [markdown]
-# **Why augmentation does nothing here.** Seed 003 turns on augmentation (flips and zooms)
-# while the features are still precomputed, and its accuracy does not move: 94.8 % before,
-# 94.8 % after. It could not: the body saw each image once, unaugmented. In Keras the same
-# happens for a clear reason. Random augmentation layers act only in training mode, and
+# **Why augmentation does nothing here.** Seed 003 defines its augmentation (flips and zooms
+# up to 1.1) from the start, but with `precompute=True` the augmented images never reach the
+# model: the body's outputs were computed once, from the images as they are, and the head
+# trains on those. So the seed sets `precompute=False` before its next step, and the frozen
+# body runs on freshly augmented images every epoch, with warm restarts. Its validation
+# accuracy then reads 94.3 %, 94.1 % and 94.8 % over three epochs, where it was 94.8 %
+# before: no gain that its 459 validation images could show, since one standard error there
+# is about a point. In Keras, a cached body ignores augmentation for a clear reason. Random
+# augmentation layers act only in training mode, and
 # computing features is inference; put the augmentation in front of the body and the cache is
 # the same: bit for bit on TensorFlow, and to float rounding on JAX (which compiles the longer
 # model as a whole and may order its sums differently):
@@ -520,14 +536,23 @@ assert not np.array_equal(seen, x_valid[:64])  # ... while in training mode it c
 # frozen body → the head we just trained. Training then costs a forward pass through the body
 # for every image of every epoch. `helpers.learner.Learner` holds the model, its data and its
 # layer groups; we give it the body's first block as one group and blocks 2-3 as another, so
-# that with the head there are three groups, as in the seed's ResNet. The seed trains three
+# that with the head there are three groups, as in the seed's ResNet.
+#
+# Where the augmentation runs matters for speed. Placed in the model, as above, the Keras
+# layers run inside the compiled training step, and on JAX `RandomZoom` cannot be compiled:
+# Keras then runs the whole step op by op (it warns "Model doesn't support `jit_compile=True`"),
+# several times slower on a CPU and a hundred times on a GPU (`benchmarks/`). So the Learner
+# augments each batch on its way to the model instead, as an input pipeline does:
+# `helpers.training.FlipZoom` makes the same flips and zooms with NumPy and SciPy, at the same
+# cost on every backend. The seed trains three
 # cycles of one epoch each with SGDR (stochastic gradient descent with warm restarts, Loshchilov
 # and Hutter 2016): within a cycle the rate falls along a cosine, then jumps back up.
 # `helpers.schedules.ParamScheduler` sets the rate before every batch.
 
 # %%
 frozen_before = [w.copy() for w in body.model.get_weights()]
-model = keras.Sequential([keras.Input((28, 28, 1)), augment, body.model, head])
+model = keras.Sequential([keras.Input((28, 28, 1)), body.model, head])
+flip_zoom = FlipZoom(0.05)  # what `augment` does, applied to each batch before the step
 g = body.groups
 learn = Learner(
     model,
@@ -536,6 +561,7 @@ learn = Learner(
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
     groups=[g[0], g[1] + g[2]],
+    augment=flip_zoom,
 )
 learn.compile(LR)
 live = model.evaluate(x_valid, y_valid, verbose=0)[1]
@@ -594,10 +620,10 @@ assert np.allclose(learn.group_rates((LR / 100, LR)), [LR / 100, LR / 10, LR])
 # original and four augmentations). `helpers.training.predict_tta` does that.
 
 # %%
-p_valid = predict_tta(model, x_valid, augment, n=4)
+p_valid = predict_tta(model, x_valid, flip_zoom, n=4)
 tta_accuracy = (p_valid.argmax(axis=1) == y_valid).mean()
 print(f"validation accuracy with TTA: {tta_accuracy:.4f}")
-p_test = predict_tta(model, x_test, augment, n=4)
+p_test = predict_tta(model, x_test, flip_zoom, n=4)
 test_accuracy["+ TTA"] = (p_test.argmax(axis=1) == y_test).mean()
 
 # %% tags=["remove-cell"]
@@ -607,7 +633,7 @@ made = []
 
 
 def recording(images, training=False):  # the augmentation, keeping what it made
-    made.append(keras.ops.convert_to_numpy(augment(images, training=training)))
+    made.append(flip_zoom(images, training=training))
     return made[-1]
 
 
@@ -615,7 +641,7 @@ by_hand = predict_tta(model, x_valid, recording, n=4)
 assert len(made) == 4
 mean = np.mean([model.predict(c, batch_size=256, verbose=0) for c in [x_valid, *made]], axis=0)
 np.testing.assert_allclose(by_hand, mean, atol=1e-5)
-np.testing.assert_array_equal(p_valid, predict_tta(model, x_valid, augment, n=4))
+np.testing.assert_array_equal(p_valid, predict_tta(model, x_valid, flip_zoom, n=4))
 assert not np.allclose(p_valid, model.predict(x_valid, verbose=0), atol=1e-3)  # it is not plain
 
 # %% [markdown]
@@ -628,10 +654,12 @@ assert not np.allclose(p_valid, model.predict(x_valid, verbose=0), atol=1e-3)  #
 # %%
 keras.utils.set_random_seed(0)
 scratch = keras.Sequential(
-    [keras.Input((28, 28, 1)), augment, fashion_body(), keras.models.clone_model(head)]
+    [keras.Input((28, 28, 1)), fashion_body(), keras.models.clone_model(head)]
 )
 cycles = sgdr(LR, (1, 1, 1, 1, 2, 4))
-learn_scratch = Learner(scratch, (x_train, y_train), loss=learn.loss, metrics=learn.metrics)
+learn_scratch = Learner(
+    scratch, (x_train, y_train), loss=learn.loss, metrics=learn.metrics, augment=flip_zoom
+)
 learn_scratch.fit(10, LR, callbacks=[ParamScheduler(learning_rate=cycles)], verbose=False)
 reestimate_batch_norm(scratch, x_train)
 scratch_valid = scratch.evaluate(x_valid, y_valid, verbose=0)[1]
@@ -650,7 +678,7 @@ other = half.copy()
 other_head = keras.models.clone_model(head)
 other_head.compile(keras.optimizers.Adam(LR), "sparse_categorical_crossentropy")
 other_head.fit(cached_features(other.model, x_train), y_train, epochs=3, batch_size=64, verbose=0)
-other_model = keras.Sequential([keras.Input((28, 28, 1)), augment, other.model, other_head])
+other_model = keras.Sequential([keras.Input((28, 28, 1)), other.model, other_head])
 g = other.groups
 learn_half = Learner(
     other_model,
@@ -658,6 +686,7 @@ learn_half = Learner(
     loss=learn.loss,
     metrics=learn.metrics,
     groups=[g[0], g[1] + g[2]],
+    augment=flip_zoom,
 )
 
 
@@ -708,6 +737,9 @@ table = pd.DataFrame(
         "half body: + unfreeze, as above",
     ],
 )
+table.round(4)
+
+# %%
 right = {
     "fine-tuned": model.predict(x_test, verbose=0).argmax(axis=1) == y_test,
     "from scratch": scratch.predict(x_test, verbose=0).argmax(axis=1) == y_test,
@@ -730,7 +762,6 @@ for a, b in (
     print(f"{a} minus {b}: {diff:+.1%} on test, standard error {se:.1%}")
 seed_error = np.sqrt(0.95 * 0.05 / len(y_valid))
 print(f"one standard error of the seed's validation accuracy near 95 %: {seed_error:.1%}")
-table.round(4)
 
 # %% tags=["remove-cell"]
 # The claims below. A body that knows the kind of image beats random weights at the
@@ -1011,8 +1042,9 @@ seed_vs_ours
 
 # %% tags=["hide-cell"]
 # Epochs on cached features cost a fraction of a second each, so trying more is cheap. With a
-# body that knows the classes, three epochs already took the head as far as the fine-tuned
-# network: ten do not move it by more than the noise.
+# body that knows the classes, three epochs already took the head as far as it goes: ten do
+# not move it by more than the noise, and do not take it past the fine-tuned network (level
+# with it on some draws, a couple of points behind on others, as on JAX's).
 keras.utils.set_random_seed(0)
 longer = keras.models.clone_model(head)
 longer.compile(keras.optimizers.Adam(LR), "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -1024,7 +1056,7 @@ print(
     f"fine-tuned {test_accuracy['unfreeze']:.4f}"
 )
 assert abs(longer_accuracy - short) < 3 * test_error  # the noise, as in the claims above
-assert abs(longer_accuracy - test_accuracy["unfreeze"]) < 3 * test_error
+assert longer_accuracy < test_accuracy["unfreeze"] + test_error  # not past fine-tuning
 
 # %% [markdown]
 # **Exercise 5** (a pooled head for VGG-16):

@@ -254,6 +254,25 @@ class _EpochTable(EpochTimer):
         print(f"{epoch + 1:5d} {values}  {self.seconds[-1]:7.1f}")
 
 
+class _AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled mini-batches of (x, y), each augmented on the way to the training step."""
+
+    def __init__(self, x: Any, y: Any, batch_size: int, augment: Callable[..., Any]) -> None:
+        super().__init__()
+        self.x, self.y, self.batch_size, self.augment = x, y, batch_size, augment
+        self.order = np.random.permutation(len(x))
+
+    def __len__(self) -> int:
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        batch = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.augment(self.x[batch], training=True), self.y[batch]
+
+    def on_epoch_end(self) -> None:
+        self.order = np.random.permutation(len(self.x))
+
+
 class Learner:
     """A Keras model with its data, loss and layer groups, trained the fastai way.
 
@@ -268,6 +287,9 @@ class Learner:
         batch_size: mini-batch size for every fit.
         jit_compile: passed to ``model.compile`` (see ``helpers.devices.configure_acceleration``);
             None: on with JAX (whose compiled step is XLA's), off otherwise.
+        augment: a function of a batch of training images (and ``training=True``) that returns
+            augmented copies, applied to every batch before the compiled training step, as an
+            input pipeline would (e.g. ``helpers.training.FlipZoom``); None: no augmentation.
 
     A model without weights yet (a ``Sequential`` without a ``keras.Input``) is built from the
     training data. Learning rates are checked before anything is compiled or trained.
@@ -289,6 +311,7 @@ class Learner:
         optimizer: Callable[[], Any] | None = None,
         batch_size: int = 64,
         jit_compile: bool | None = None,
+        augment: Callable[..., Any] | None = None,
     ) -> None:
         if jit_compile is None:
             jit_compile = keras.backend.backend() == "jax"
@@ -296,6 +319,7 @@ class Learner:
         self.loss, self.metrics = loss, list(metrics)
         self.make_optimizer = optimizer or keras.optimizers.Adam
         self.batch_size, self.jit_compile = batch_size, jit_compile
+        self.augment = augment
         width = _build(model, train[0])
         for name, data in (("train", train), ("valid", valid)):
             if data is not None:
@@ -444,12 +468,14 @@ class Learner:
 
     def _fit(self, epochs: int, callbacks: list[Any], verbose: bool) -> Any:
         x, y = self.train
+        if self.augment is not None:  # batches augmented before the step, reshuffled each epoch
+            x, y = _AugmentedBatches(x, y, self.batch_size, self.augment), None
         history = self.model.fit(
             x,
             y,
             validation_data=self.valid,
             epochs=epochs,
-            batch_size=self.batch_size,
+            batch_size=None if y is None else self.batch_size,
             verbose=0,
             callbacks=[*callbacks, *([_EpochTable()] if verbose else [])],
         )

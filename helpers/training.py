@@ -261,6 +261,52 @@ def cached_features(body: Any, x: np.ndarray, *, batch_size: int = 256) -> np.nd
     return np.asarray(body.predict(x, batch_size=batch_size, verbose=0))
 
 
+class FlipZoom:
+    """Random horizontal flips and zooms of a batch of images, in NumPy and SciPy on the CPU.
+
+    The same augmentation as ``keras.layers.RandomFlip("horizontal")`` followed by
+    ``keras.layers.RandomZoom(zoom)`` (bilinear, reflecting at the border), for the input
+    pipeline rather than the model: give it to ``Learner(augment=...)``, which applies it to
+    each batch before the compiled training step. Inside that step Keras' ``RandomZoom`` is
+    slow on JAX (benchmarks/gpu_lecture09_jax.md); here it costs the same on every backend.
+
+    Args:
+        zoom: the largest zoom in or out, a fraction of the image size (0.05: up to 5 %).
+        flip: whether to flip half of the images left to right.
+
+    The random draws come from NumPy's global generator, which ``keras.utils.set_random_seed``
+    seeds: the same seed, the same images.
+
+    Raises:
+        ValueError: ``zoom`` is outside [0, 1).
+    """
+
+    def __init__(self, zoom: float = 0.05, *, flip: bool = True) -> None:
+        if not 0 <= zoom < 1:
+            raise ValueError(f"zoom is a fraction of the image size in [0, 1), not {zoom}")
+        self.zoom, self.flip = zoom, flip
+
+    def __call__(self, images: Any, training: bool = True) -> np.ndarray:
+        """Augmented copies of ``images`` (batch, height, width[, channels]); the images
+        themselves outside training, like a Keras augmentation layer."""
+        from scipy.ndimage import affine_transform
+
+        images = np.asarray(images)
+        if not training:
+            return images
+        out = np.empty_like(images)
+        height, width = images.shape[1:3]
+        centre = np.array([(height - 1) / 2, (width - 1) / 2])
+        for i, image in enumerate(images):
+            scale = 1 + np.random.uniform(-self.zoom, self.zoom)  # > 1: zoom out
+            if self.flip and np.random.uniform() < 0.5:
+                image = image[:, ::-1]
+            matrix = np.diag([scale, scale] + [1] * (image.ndim - 2))
+            offset = np.concatenate([centre - scale * centre, np.zeros(image.ndim - 2)])
+            out[i] = affine_transform(image, matrix, offset, order=1, mode="reflect")
+        return out
+
+
 def predict_tta(
     model: Any, x: np.ndarray, augment: Any, *, n: int = 4, seed: int = 0, batch_size: int = 256
 ) -> np.ndarray:

@@ -259,3 +259,23 @@ def test_bad_fine_tune_rates_and_factors_name_the_argument():
         learner.discriminative(keras.optimizers.Adam(), {"net/first/kernel": float("nan")})
     with pytest.raises(TypeError, match=r"^scales\['net/first/kernel'\] must be a number"):
         learner.discriminative(keras.optimizers.Adam(), {"net/first/kernel": "0.1"})
+
+
+def test_learner_augments_every_training_batch_before_the_step():
+    x, y = blobs()
+    seen = []
+
+    def negate(images, training=True):  # an augmentation that is easy to recognise
+        seen.append((len(images), training))
+        return -images
+
+    model = three_layers()
+    learn = learner.Learner(model, (x, y), (x, y), loss=LOSS, batch_size=32, augment=negate)
+    learn.unfreeze()
+    history = learn.fit(2, 1e-2, verbose=False)
+    batches = -(-len(x) // 32)
+    # Every batch of both epochs (Keras may fetch a first batch again to learn its shapes).
+    assert len(seen) >= 2 * batches and all(training for _, training in seen)
+    assert len(history.history["val_loss"]) == 2  # validation data is not augmented
+    # Trained on negated inputs: the model does better on -x than on x.
+    assert model.evaluate(-x, y, verbose=0) < model.evaluate(x, y, verbose=0)

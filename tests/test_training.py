@@ -258,3 +258,31 @@ def test_empty_input_is_one_clear_line():
     ):
         with pytest.raises(ValueError, match=r"^x is empty \(shape \(0, 8, 8, 1\)\)"):
             call()
+
+
+def test_flip_zoom_flips_and_zooms_like_the_keras_layers():
+    images = np.random.default_rng(0).random((64, 12, 10, 1)).astype("float32")
+    flip = training.FlipZoom(0.0)
+    keras.utils.set_random_seed(0)
+    flipped = flip(images)
+    mirrored = np.array([np.array_equal(a, b[:, ::-1]) for a, b in zip(flipped, images)])
+    same = np.array([np.array_equal(a, b) for a, b in zip(flipped, images)])
+    assert (mirrored ^ same).all() and 10 < mirrored.sum() < 54  # each one or the other
+    zoomed = training.FlipZoom(0.2, flip=False)(images)
+    assert zoomed.shape == images.shape and zoomed.dtype == images.dtype
+    assert not np.allclose(zoomed, images)
+    # A zoom about the centre keeps the centre pixel's neighbourhood, not the corners.
+    centre = np.abs(zoomed[:, 5:7, 4:6] - images[:, 5:7, 4:6]).mean()
+    assert centre < np.abs(zoomed[:, :2, :2] - images[:, :2, :2]).mean()
+    np.testing.assert_array_equal(training.FlipZoom(0.2)(images, training=False), images)
+
+
+def test_flip_zoom_repeats_for_a_seed_and_rejects_a_bad_zoom():
+    images = np.random.default_rng(1).random((8, 10, 10)).astype("float32")  # no channel axis
+    augment = training.FlipZoom(0.1)
+    keras.utils.set_random_seed(3)
+    first = augment(images)
+    keras.utils.set_random_seed(3)
+    np.testing.assert_array_equal(first, augment(images))
+    with pytest.raises(ValueError, match=r"zoom is a fraction of the image size in \[0, 1\)"):
+        training.FlipZoom(1.0)
