@@ -538,16 +538,17 @@ assert not np.array_equal(seen, x_valid[:64])  # ... while in training mode it c
 # layer groups; we give it the body's first block as one group and blocks 2-3 as another, so
 # that with the head there are three groups, as in the seed's ResNet.
 #
+# The seed trains three cycles of one epoch each with SGDR (stochastic gradient descent with
+# warm restarts, Loshchilov and Hutter 2016): within a cycle the rate falls along a cosine,
+# then jumps back up. `helpers.schedules.ParamScheduler` sets the rate before every batch.
+#
 # Where the augmentation runs matters for speed. Placed in the model, as above, the Keras
 # layers run inside the compiled training step, and on JAX `RandomZoom` cannot be compiled:
-# Keras then runs the whole step op by op (it warns "Model doesn't support `jit_compile=True`"),
-# several times slower on a CPU and a hundred times on a GPU (`benchmarks/`). So the Learner
-# augments each batch on its way to the model instead, as an input pipeline does:
-# `helpers.training.FlipZoom` makes the same flips and zooms with NumPy and SciPy, at the same
-# cost on every backend. The seed trains three
-# cycles of one epoch each with SGDR (stochastic gradient descent with warm restarts, Loshchilov
-# and Hutter 2016): within a cycle the rate falls along a cosine, then jumps back up.
-# `helpers.schedules.ParamScheduler` sets the rate before every batch.
+# Keras then runs the whole step op by op (it warns "Model doesn't support
+# `jit_compile=True`"), which on a GPU made each batch a hundred times slower
+# (`benchmarks/augmentation.md`). So the Learner augments each batch on its way to the model
+# instead, as an input pipeline does: `helpers.training.FlipZoom` makes the same flips and
+# zooms with NumPy and SciPy, on the CPU, whatever the backend.
 
 # %%
 frozen_before = [w.copy() for w in body.model.get_weights()]

@@ -29,6 +29,14 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 120
+# Full-profile lectures not run on a 2-core CPU, with an estimate from the quick profile's time
+# and how much more work the full settings do.
+TOO_SLOW_FOR_A_CPU = {
+    "08_recurrent_networks": "about an hour: 3.75x the recordings, 2.5-6x the epochs, and the "
+    "seed's three LSTM(512) layers (each step about 16x an LSTM(128)'s)",
+    "10_gans": "several hours: the DCGAN on 6x the images, 5x the epochs and 4x the width "
+    "(about 16x the work per image), some 500x the quick profile's 65 s of training",
+}
 
 
 def run_notebook(path: Path, limit: float) -> tuple[float | str | None, nbformat.NotebookNode]:
@@ -137,6 +145,10 @@ def main(argv: list[str]) -> int:
             "",
         ]
     )
+    if profile.full:
+        table += "\n## Not run on this CPU (estimates)\n\n" + "".join(
+            f"- {name}: {estimate}.\n" for name, estimate in TOO_SLOW_FOR_A_CPU.items()
+        )
     if comparisons:
         table += "\n## Our numbers next to the seeds'\n\n" + "\n".join(comparisons)
     out.parent.mkdir(exist_ok=True)
