@@ -32,6 +32,9 @@ BUDGET_S = 120
 # Full-profile lectures not run on a 2-core CPU, with an estimate from the quick profile's time
 # and how much more work the full settings do.
 TOO_SLOW_FOR_A_CPU = {
+    "07_training_tricks": "half an hour or more: its studies on 10x the images (60,000 instead "
+    "of 6,000; 6,000 instead of 600) with 2-3x the epochs (the batch-norm study alone took 9 "
+    "minutes here, beside other work)",
     "08_recurrent_networks": "about an hour: 3.75x the recordings, 2.5-6x the epochs, and the "
     "seed's three LSTM(512) layers (each step about 16x an LSTM(128)'s)",
     "10_gans": "several hours: the DCGAN on 6x the images, 5x the epochs and 4x the width "
