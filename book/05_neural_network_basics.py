@@ -26,8 +26,9 @@
 # slides, and the output layers and losses that keep gradients healthy.
 #
 # **You will learn to**
-# - tell the common activation functions apart by their derivatives, and explain why step and
-#   linear activations cannot be trained by backpropagation, and why sigmoids vanish;
+# - tell the common activation functions apart by their derivatives, and explain why step
+#   activations cannot be trained by backpropagation, why a stack of linear layers is no more
+#   than one, and why sigmoids vanish;
 # - run a forward and a backward pass by hand on a 2-2-2 network and get the seed's numbers;
 # - see a learning rate that is too small, about right, and too large;
 # - build, train and draw the decision boundary of a small Keras network;
@@ -334,24 +335,44 @@ def df(w):
     return 2 * w + 1.5 * np.cos(3 * w)
 
 
-w_grid = np.linspace(-2.2, 2.2, 400)
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), sharey=True)
-for ax, lr in zip(axes, (0.02, 0.2, 0.95)):
-    w, path = 2.0, [2.0]
+paths = {}
+for lr in (0.02, 0.2, 0.95):
+    w, paths[lr] = 2.0, [2.0]
     for _ in range(15):
         w = w - lr * df(w)
-        path.append(w)
-    path = np.array(path)
+        paths[lr].append(w)
+    paths[lr] = np.array(paths[lr])
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+for ax, (lr, path) in zip(axes, paths.items()):
+    reach = max(2.2, 1.1 * np.abs(path).max())  # wide enough for every iterate
+    w_grid = np.linspace(-reach, reach, 400)
     ax.plot(w_grid, f(w_grid), color="grey")
-    ax.plot(path, f(path), "o-", color="C3", ms=4)
-    ax.set(title=f"learning rate {lr}: ends at w = {path[-1]:.2f}", xlabel="w", ylim=(-1, 5))
+    ax.plot(path, f(path), "o-", color="C3", ms=4, alpha=0.7)
+    ax.plot(path[-1], f(path[-1]), "s", color="black", ms=6)
+    ax.set(title=f"learning rate {lr}: ends at w = {path[-1]:.2f}", xlabel="w")
+    ax.set_ylim(-1, 1.05 * f(w_grid).max())
 axes[0].set_ylabel("f(w)")
 plt.show()
+print(f"lr 0.95, the 15 iterates after the start: {np.round(paths[0.95][1:], 1)}")
+
+# %% tags=["remove-cell"]
+# Checks: crawling, settling and bouncing, as the text says, with every iterate on its panel.
+assert paths[0.02][-1] > 1 and abs(df(paths[0.2][-1])) < 1e-3
+bounce = paths[0.95]
+assert np.all(np.sign(bounce[1:]) != np.sign(bounce[:-1])) and np.abs(bounce[1:]).min() > 2
+assert np.abs(bounce[1:]).max() > np.abs(bounce[0])
+for ax, path in zip(axes, paths.values()):
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    assert x_low < path.min() and path.max() < x_high, (ax.get_title(), x_low, x_high)
+    assert y_low < f(path).min() and f(path).max() < y_high, (ax.get_title(), y_low, y_high)
 
 # %% [markdown]
 # Too small (0.02): 15 steps creep down the slope and stop far from the minimum. About right
 # (0.2): it settles in the minimum in a few steps. Too large (0.95): each step overshoots to
-# the other side, and the iterates bounce around instead of settling.
+# the other side of the bowl, further out than it started (note the wider axes of that panel;
+# the black square is the last iterate), and the iterates bounce from wall to wall instead of
+# settling.
 #
 # ## The first Keras network
 #
@@ -362,6 +383,7 @@ plt.show()
 
 # %%
 from sklearn.datasets import make_moons
+from sklearn.linear_model import LogisticRegression
 
 X, y = make_moons(n_samples=1000, noise=0.2, random_state=0)
 X = X.astype("float32")
@@ -387,11 +409,22 @@ print(
     "probabilities for (1, -2) and (-3, -5):",
     clf.predict(np.array([[1, -2], [-3, -5]], dtype="float32"), verbose=0).ravel().round(4),
 )
+p_slides = clf.predict(X, verbose=0).ravel()
+slides_accuracy = np.mean((p_slides > 0.5) == y)
+line_accuracy = LogisticRegression().fit(X, y).score(X, y)  # the best straight line, roughly
+print(
+    f"slides' network on the 1,000 moons: accuracy {slides_accuracy:.3f}, "
+    f"probabilities from {p_slides.min():.2f} to {p_slides.max():.2f}"
+)
+print(f"logistic regression (a straight line): accuracy {line_accuracy:.3f}")
 
 # %% [markdown]
 # The predicted probabilities stay close to 0.5, as in the slides' own output (0.508 and
-# 0.481): after 20 epochs this network has barely started learning. The same architecture with
-# the choices that later became standard (ReLU units, cross-entropy loss, the Adam optimizer)
+# 0.481). The network is not useless: it classifies most of the moons correctly. But a
+# straight line does better, as the logistic regression shows, and the network's probabilities
+# stay hesitant: after 20 epochs it has not even reached the best linear boundary, let alone
+# bent one round the moons (its boundary is drawn below). The same architecture with the
+# choices that later became standard (ReLU units, cross-entropy loss, the Adam optimizer)
 # learns the moons in the same 20 epochs:
 
 # %%
@@ -424,7 +457,10 @@ axes[0].set_ylabel("$x_2$")
 plt.show()
 
 # %% tags=["remove-cell"]
-# Checks: the slides' network is still near 0.5; the modern variant separates the moons.
+# Checks: the slides' network is less accurate than a straight line, with probabilities near
+# 0.5; the modern variant separates the moons.
+assert 0.7 < slides_accuracy < line_accuracy, (slides_accuracy, line_accuracy)
+assert p_slides.min() > 0.4 and p_slides.max() < 0.6, (p_slides.min(), p_slides.max())
 assert modern.evaluate(X, y, verbose=0)[1] > 0.93
 assert clf.evaluate(X, y, verbose=0)[1] < modern.evaluate(X, y, verbose=0)[1]
 assert history_modern.history["loss"][-1] < history_modern.history["loss"][0]
