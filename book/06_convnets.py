@@ -113,7 +113,7 @@ plt.show()
 # %% [markdown]
 # The tripod's legs and the coat's vertical outline light up; horizontal structures (the
 # horizon) and flat areas (the sky) stay near zero. Sign tells direction: red where the image
-# gets brighter to the left, blue where it gets darker.
+# gets brighter from left to right, blue where it gets darker.
 #
 # **Convolution, ReLU, subsampling.** A convolutional layer computes many such responses, keeps
 # the positive part (ReLU) and then subsamples, for example by taking the maximum of each 2 x 2
@@ -341,10 +341,12 @@ pd.DataFrame(
 
 # %% [markdown]
 # The labels are integers, so we use `sparse_categorical_crossentropy` instead of one-hot
-# encoding them as the slides did with `to_categorical`; the loss is the same. With the full
-# profile the curves look like the slides' log: validation accuracy near 99 % after the first
-# epochs, while training accuracy keeps climbing towards 100 % and the validation loss starts
-# to rise, the first sign of overfitting.
+# encoding them as the slides did with `to_categorical`; the loss is the same. The slides' log
+# (all 60,000 digits) reaches 98.8 % validation accuracy after the first epoch and 99.2 %
+# after the third; then the training accuracy keeps climbing towards 100 % while the
+# validation loss rises from its low of 0.026 at epoch 3, the first sign of overfitting. Our
+# table above sits next to it; the full profile, with the full MNIST file at hand, trains on
+# the same 60,000 digits for the same 10 epochs.
 #
 # ## Dense networks against a small convnet: the tutorial's error table
 #
@@ -431,6 +433,12 @@ if not profile.smoke:  # needs real training: not in a smoke run
     floor = 0.985 if len(y_train) == 60_000 else 0.90
     assert test_accuracy > floor, (test_accuracy, floor)
     assert min(ours["small LeNet"], ours["slides' convnet"]) < ours["FC64"], error_table
+    # The small LeNet beats the two-layer dense net with fewer parameters.
+    lenet, dense = error_table.loc["small LeNet"], error_table.loc["FC256-FC256"]
+    assert lenet["parameters"] < dense["parameters"], error_table
+    assert ours["small LeNet"] < ours["FC256-FC256"], error_table
+    # Both convnets make fewer errors than both dense networks.
+    assert ours[["small LeNet", "slides' convnet"]].max() < ours[["FC64", "FC256-FC256"]].min()
 
 # %% [markdown]
 # ## Looking inside the network
@@ -549,8 +557,9 @@ pd.DataFrame(
 #   and pooling makes the maps tolerant of small shifts.
 # - Parameters: w·h·d·c + c for a convolution, independent of the image size;
 #   inputs·outputs + outputs for a dense layer, which dominates the count.
-# - Convnets beat dense networks on images with fewer parameters; the slides report about
-#   99 % for their network on the full set after 10 epochs.
+# - Convnets beat dense networks on images; the small LeNet does it with fewer parameters than
+#   the two-layer dense net (the slides' convnet, with more, also beats them). The slides
+#   report about 99 % for their network on the full set after 10 epochs.
 # - Everything inside a Keras model is inspectable: weights as arrays, intermediate outputs
 #   through a sub-model; models save to one `.keras` file, arrays to HDF5.
 #

@@ -164,8 +164,10 @@ print("embedding lookup:\n", looked_up.round(4))
 print("one-hot @ factors:\n", (one_hot @ factors).round(4))
 
 # %% tags=["remove-cell"]
+# The lookup is the product with the one-hot rows, and it is not a product with the rows of
+# other users (so the check would catch a lookup that took the wrong rows).
 assert np.allclose(looked_up, one_hot @ factors)
-assert one_hot.shape == (3, n_users) and factors.shape == (n_users, 5)
+assert not np.allclose(looked_up, np.roll(one_hot, 1, axis=1) @ factors)
 
 # %% [markdown]
 # Looking up is much cheaper: a one-hot matrix for one batch would have 671 (or 9,066)
@@ -245,12 +247,20 @@ plt.show()
 #
 # ## Weight decay
 #
-# Weight decay penalises large weights: it adds `wd` times the sum of squared weights to
-# the loss or, equivalently for plain SGD and the way AdamW does it, shrinks every weight by
-# a small fraction at each step. Large factors are what lets the model fit a rating
-# exactly, so the penalty makes it prefer smooth explanations shared by many users.
-# Keras' `AdamW` shrinks each weight by `learning_rate * weight_decay` per step. How much is
-# a choice like any other, made on the validation set: we try four values and keep the best.
+# Weight decay penalises large weights. Large factors are what lets the model fit a rating
+# exactly, so the penalty makes it prefer smooth explanations shared by many users. There
+# are two ways to apply it, the same for plain SGD and different for Adam:
+#
+# - *L2 regularisation* adds `wd` times the sum of squared weights to the loss. Its gradient,
+#   `2 * wd * w`, joins the loss's gradient, so plain SGD shrinks each weight by
+#   `lr * 2 * wd * w` per step. Adam, though, divides every gradient by its running scale, so
+#   a weight with large gradients is barely shrunk.
+# - *Decoupled weight decay* (AdamW, Loshchilov and Hutter 2019; fastai's default) leaves the
+#   loss alone and shrinks every weight by `learning_rate * weight_decay * w` per step,
+#   whatever its gradients. For plain SGD this is L2 with `wd` half of `weight_decay`.
+#
+# We use Keras' `AdamW`, the decoupled kind. How much decay is a choice like any other, made
+# on the validation set: we try four values and keep the best.
 
 
 # %%
@@ -313,7 +323,7 @@ results.to_frame()
 # %% tags=["remove-cell"]
 best = results[f"+ weight decay {WEIGHT_DECAY}"]
 assert best < results["biases only"] < results["global mean"]
-assert best < results["+ biases, sigmoid range"]
+assert best < results["+ biases, sigmoid range"] < results["biases only"]
 assert results["+ biases, sigmoid range"] < results["dot product"]
 assert results["global mean"] > 1.0 and best < 0.9
 # Without weight decay the validation loss turns up; weight decay takes most of that away.
@@ -324,15 +334,17 @@ assert turn_up(biased_history) > 0.02 and turn_up(decayed_history) < turn_up(bia
 # spends its factors on the average level of each user and film, and it overfits. Biases
 # and the range fix the first, weight decay the second: the validation loss, which ended well
 # above its lowest point without it, ends close to it with it (both gaps are printed above).
-# With both, the factors beat the biases-only model, the real baseline.
+# With biases and the range, the factors already beat the biases-only model, the real
+# baseline; weight decay widens the lead.
 #
 # ### Does it beat SVD?
 #
 # The seed says collaborative filtering by gradient descent beats SVD, the classical method
 # for a ratings matrix. A fair SVD baseline: take out the global mean and (damped) user and
 # film biases, put the remaining deviations in a sparse matrix with zeros where nobody rated,
-# and keep its 20 strongest singular directions (`scipy.sparse.linalg.svds`). The prediction
-# is the biases plus the rank-20 reconstruction.
+# and keep its strongest singular directions (`scipy.sparse.linalg.svds`). The prediction is
+# the biases plus the low-rank reconstruction. The learned model's weight decay was chosen on
+# the validation set, so SVD gets the same chance: its rank is chosen there too.
 
 
 # %%
@@ -346,25 +358,42 @@ user_bias = damped_means(u_train, train[1] - global_mean, n_users)
 item_bias_svd = damped_means(i_train, train[1] - global_mean - user_bias[u_train], n_items)
 baseline_train = global_mean + user_bias[u_train] + item_bias_svd[i_train]
 deviations = csr_matrix((train[1] - baseline_train, (u_train, i_train)), (n_users, n_items))
-U, S, Vt = svds(deviations, k=20)
-svd_predictions = (
-    global_mean
-    + user_bias[u_valid]
-    + item_bias_svd[i_valid]
-    + np.einsum("nk,k,kn->n", U[u_valid], S, Vt[:, i_valid])
-).clip(0.5, 5)
-results["SVD of the deviations (rank 20)"] = float(
-    np.sqrt(np.mean((svd_predictions - valid[1]) ** 2))
-)
+svd_rmse_by_rank, svd_by_rank = {}, {}
+for rank in (5, 10, 20, 50):
+    U, S, Vt = svds(deviations, k=rank)
+    svd_predictions = (
+        global_mean
+        + user_bias[u_valid]
+        + item_bias_svd[i_valid]
+        + np.einsum("nk,k,kn->n", U[u_valid], S, Vt[:, i_valid])
+    ).clip(0.5, 5)
+    svd_by_rank[rank] = svd_predictions
+    svd_rmse_by_rank[rank] = float(np.sqrt(np.mean((svd_predictions - valid[1]) ** 2)))
+print("SVD, validation RMSE by rank:", {k: round(v, 4) for k, v in svd_rmse_by_rank.items()})
+SVD_RANK = min(svd_rmse_by_rank, key=svd_rmse_by_rank.get)
+SVD_NAME = f"SVD, rank {SVD_RANK} (best on validation)"
+results[SVD_NAME] = svd_rmse_by_rank[SVD_RANK]
+
+# The noise of the difference: resample the validation ratings, both models on the same ones.
+learned_errors = (decayed.model.predict(valid[0], batch_size=4096, verbose=0) - valid[1]) ** 2
+svd_errors = (svd_by_rank[SVD_RANK] - valid[1]) ** 2
+rng = np.random.default_rng(0)
+resampled = [rng.integers(0, len(svd_errors), len(svd_errors)) for _ in range(200)]
+gaps = [np.sqrt(learned_errors[r].mean()) - np.sqrt(svd_errors[r].mean()) for r in resampled]
+svd_gap, svd_gap_se = best - results[SVD_NAME], float(np.std(gaps))
+print(f"learned model minus SVD, validation RMSE: {svd_gap:+.4f} (standard error {svd_gap_se:.4f})")
 results.sort_values().to_frame()
 
 # %% tags=["remove-cell"]
-assert results["SVD of the deviations (rank 20)"] < results["biases only"], results
-assert best < results["SVD of the deviations (rank 20)"], results
+assert results[SVD_NAME] < results["biases only"], results
+assert svd_gap < -2 * svd_gap_se, (svd_gap, svd_gap_se)  # ahead beyond the noise
 
 # %% [markdown]
 # SVD beats the biases alone, and the learned model with biases, range and weight decay beats
-# SVD, though not by much: the seed's claim holds here, narrowly. Both find the same kind of
+# SVD, by less than a hundredth of a star but by more than two standard errors of the
+# difference (printed above): the seed's claim holds here, narrowly. Both were tuned on the
+# same validation ratings, the weight decay and the rank, so neither score is optimistic
+# against the other. Both find the same kind of
 # structure; gradient descent fits only the ratings that exist, where SVD must treat every
 # missing rating as "as expected".
 #
@@ -419,7 +448,7 @@ plt.show()
 # The course's notebook gives the claim but no numbers; ours on MovieLens, measured above:
 
 # %%
-svd_rmse = results["SVD of the deviations (rank 20)"]
+svd_rmse = results[SVD_NAME]
 pd.DataFrame(
     {
         "course (seed 004)": ["yes", "not reported"],
