@@ -180,6 +180,7 @@ bn_table = pd.DataFrame(
         f"{name}, {'with' if bn else 'without'} batch norm": {
             "test accuracy after epoch 1": h.history["val_accuracy"][0],
             "after the last epoch": h.history["val_accuracy"][-1],
+            "at the best epoch": max(h.history["val_accuracy"]),
             "seconds per epoch": timers[(name, bn)].steady_seconds,
         }
         for (name, bn), h in histories.items()
@@ -188,14 +189,16 @@ bn_table = pd.DataFrame(
 bn_table.round(3)
 
 # %% [markdown]
-# Left: on the ordinary network batch normalization makes little difference, after the first
-# epoch or the last (the table's first two rows); a two-layer ReLU network trained with Adam
-# has no trouble that normalization would fix. Right: the ten-layer sigmoid network without
-# normalization stays near chance (10 %); its gradients vanish on the way back
-# ([lecture 5](05_neural_network_basics.ipynb)). The same network with batch normalization
-# learns. The course found that batch normalization makes each epoch take around twice as
-# long, for its convnets on a GPU; on these small dense networks the seconds per epoch in the
-# table are close, because the normalization is a small part of the work.
+# Left: on the ordinary network batch normalization brings no gain (the table's first two rows):
+# at its best epoch and at its last it is not ahead of the network without it. After the first
+# epoch it is level or behind, depending on the random draw, and over a longer run (the full
+# profile's 15 epochs) its test accuracy wanders more from epoch to epoch. A two-layer ReLU
+# network trained with Adam has no trouble that normalization would fix. Right: the ten-layer
+# sigmoid network without normalization stays near chance (10 %); its gradients vanish on the
+# way back ([lecture 5](05_neural_network_basics.ipynb)). The same network with batch
+# normalization learns. The course found that batch normalization makes each epoch take around
+# twice as long, for its convnets on a GPU; on these small dense networks the seconds per epoch
+# in the table are close, because the normalization is a small part of the work.
 
 # %% [markdown]
 # **Does batch normalization make input standardization unnecessary?** The course answered
@@ -216,19 +219,20 @@ for bn in (False, True):
         validation_data=(255 * x_test, y_test),
         verbose=0,
     )
-    input_scale["with batch norm" if bn else "without"] = {
-        "pixels scaled to 0-1": histories[("2 x 256 ReLU, Adam", bn)].history["val_accuracy"][-1],
-        "raw pixels 0-255": raw.history["val_accuracy"][-1],
+    input_scale["with batch norm" if bn else "without"] = {  # each at its best epoch
+        "pixels scaled to 0-1": max(histories[("2 x 256 ReLU, Adam", bn)].history["val_accuracy"]),
+        "raw pixels 0-255": max(raw.history["val_accuracy"]),
     }
 input_scale = pd.DataFrame(input_scale).T
 input_scale.round(3)
 
 # %% [markdown]
-# Without batch normalization, raw pixels cost several points. With it, raw and scaled pixels
-# end level: the normalization after the first layer undoes the inputs' scale, so on this
-# network the course's "no" does not hold for accuracy. Scale the inputs anyway: it costs
-# nothing, and it keeps the first layer's pre-activations, before any normalization, in a
-# range where a default initialization and learning rate make sense.
+# Test accuracy at each run's best epoch, since with batch normalization it wanders from epoch
+# to epoch. Without batch normalization, raw pixels cost several points. With it, raw and
+# scaled pixels reach the same level: the normalization after the first layer undoes the
+# inputs' scale, so on this network the course's "no" does not hold for accuracy. Scale the
+# inputs anyway: it costs nothing, and it keeps the first layer's pre-activations, before any
+# normalization, in a range where a default initialization and learning rate make sense.
 
 # %% tags=["remove-cell"]
 deep_plain = histories[("10 x 64 sigmoid, SGD", False)].history["val_accuracy"][-1]
@@ -236,8 +240,9 @@ deep_bn = histories[("10 x 64 sigmoid, SGD", True)].history["val_accuracy"][-1]
 if not profile.smoke:  # needs real training: not in a smoke run
     assert deep_plain < 0.3 and deep_bn > 0.7, (deep_plain, deep_bn)
     # On the ordinary network batch norm changes little; it does undo the raw pixels' scale.
-    ordinary = bn_table["after the last epoch"].iloc[:2]
-    assert abs(ordinary.iloc[0] - ordinary.iloc[1]) < 0.03, bn_table
+    plain, normalized = bn_table.iloc[0], bn_table.iloc[1]
+    for column in ("at the best epoch", "after the last epoch"):
+        assert normalized[column] < plain[column] + 0.02, bn_table
     scaled, raw = input_scale["pixels scaled to 0-1"], input_scale["raw pixels 0-255"]
     assert raw["without"] < scaled["without"] - 0.03, input_scale
     assert abs(raw["with batch norm"] - scaled["with batch norm"]) < 0.02, input_scale
