@@ -486,6 +486,7 @@ def occlusion(model, image, class_index, patch=6, stride=2):
     return total / covered
 
 
+# %%
 picks = [np.flatnonzero(y_test == c)[0] for c in (0, 1, 5, 7, 8, 9)]
 fig, axes = plt.subplots(3, len(picks), figsize=(11, 6))
 occlusion_maps = []
