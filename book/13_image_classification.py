@@ -214,10 +214,10 @@ print(
 # %% [markdown]
 # Flattened features beat averaged ones: where a stroke is matters. And in the quick profile
 # `fine_tune` does not beat the linear classifier on the frozen body's cached features, which
-# costs a few seconds. The sections below take `fine_tune` apart and find why: its
-# discriminative rates hold the early layers almost still, and a body pretrained on clothes
-# needs them to move for digits. The lesson for practice: train the cheap baseline first; it
-# tells you what fine-tuning has to beat.
+# costs a few seconds. The sections below take `fine_tune` apart: its discriminative rates
+# hold the early layers almost still, though this body learnt them on clothes, and one rate
+# for every layer does at least as well. The lesson for practice: train the cheap baseline
+# first; it tells you what fine-tuning has to beat, and on a few thousand images it may not.
 
 # %% tags=["remove-cell"]
 assert linear_probe["flattened"] > linear_probe["averaged over positions"] + 0.05, linear_probe
@@ -265,8 +265,8 @@ if not profile.smoke:  # needs real training: not in a smoke run
 #
 # Which rate to take? Not the one at the minimum: there the loss no longer falls, we are at
 # the edge of divergence. We take the rate where the loss falls fastest (the steepest
-# descent of the smoothed curve); the older rule, the minimum divided by ten, gives a rate
-# within a factor of ten of it.
+# descent of the smoothed curve); the older rule, the minimum divided by ten, gives a larger
+# rate here, still well below the minimum.
 
 # %%
 keras.utils.set_random_seed(0)
@@ -278,7 +278,7 @@ print(f"suggested (steepest): {finder.suggestion:.1e}; minimum/10: {finder.minim
 
 # %% tags=["remove-cell"]
 assert 0.5 < finder.suggestion / 2e-3 < 2, finder.suggestion  # "close to the default we used"
-assert finder.suggestion < finder.minimum / 10 < 10 * finder.suggestion, finder  # "close"
+assert finder.suggestion < finder.minimum / 10, finder  # "a larger rate here"
 
 # %% [markdown]
 # `lr_find` is a loop over `model.train_on_batch`, with the rate set before each batch:
@@ -440,18 +440,20 @@ print(
 )
 
 # %% [markdown]
-# One rate for every group beats the discriminative rates by several standard errors.
-# Discriminative rates assume that the early layers (edges, strokes) are already right, and
-# hold them almost still: the first group learns a hundred times more slowly than the head.
-# This body learnt them on clothes, and digits want them to move. With one rate, fine-tuning
-# also comes out ahead of the linear classifier, but by less than two standard errors: within
-# noise. Discriminative rates are a default to test on the validation set, not a law.
+# One rate for every group does at least as well as the discriminative rates here: it is
+# ahead by the difference printed above, though on some draws by less than two standard
+# errors. Discriminative rates assume that the early layers (edges, strokes) are already
+# right, and hold them almost still: the first group learns a hundred times more slowly than
+# the head. This body learnt them on clothes, so holding them still buys nothing for digits.
+# With one rate, fine-tuning and the linear classifier are within noise of each other.
+# Discriminative rates are a default to test on the validation set, not a law.
 
 # %% tags=["remove-cell"]
 assert unfrozen_drop < 0.7 * frozen_drop, drops  # "falls much less"
 assert 0.3 < rate_unfrozen / 1e-3 < 3, rate_unfrozen  # "close to the 1e-3 fine_tune uses"
-if profile.quick:
-    assert rate_gap > 2 * rate_gap_se, (rate_gap, rate_gap_se)
+if profile.quick:  # one rate "at least as well"; against the linear classifier, within noise
+    assert rate_gap > -rate_gap_se, (rate_gap, rate_gap_se)
+    assert abs(probe_gap) < 2 * probe_gap_se, (probe_gap, probe_gap_se)
 
 # %% [markdown]
 # ### One-cycle training
@@ -493,31 +495,35 @@ plt.show()
 curve = np.array(single_history.history["val_accuracy"])
 noise = np.sqrt(curve.max() * (1 - curve.max()) / len(y_valid))
 chosen = int(np.argmax(curve >= curve.max() - noise)) + 1
-keras.utils.set_random_seed(0)
-final = make_learner()
-final.fine_tune(chosen, base_lr=2e-3, lr_mult=1, verbose=False)
-final_correct = correct(final.model)
-retrain_gap, retrain_gap_se = paired(final_correct, single_correct)
 print(
     f"best epoch {int(curve.argmax()) + 1} of {len(curve)} ({curve.max():.3f}); within one "
-    f"standard error ({noise:.3f}) from epoch {chosen}; retrained with {chosen} epochs: "
-    f"{final_correct.mean():.3f} (difference {retrain_gap:+.3f}, standard error "
-    f"{retrain_gap_se:.3f})"
+    f"standard error ({noise:.3f}) of it from epoch {chosen}"
 )
+final, retrain_gap, retrain_gap_se = single, 0.0, 0.0  # still rising at the end: nothing to cut
+if chosen < len(curve):
+    keras.utils.set_random_seed(0)
+    final = make_learner()
+    final.fine_tune(chosen, base_lr=2e-3, lr_mult=1, verbose=False)
+    retrain_gap, retrain_gap_se = paired(correct(final.model), single_correct)
+    print(
+        f"retrained with {chosen} epochs: {correct(final.model).mean():.3f} (difference "
+        f"{retrain_gap:+.3f}, standard error {retrain_gap_se:.3f})"
+    )
 test_loss, test_accuracy = final.model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
 
 # %% [markdown]
-# The validation accuracy levels off before the last epoch. Retrained from the start with the
-# number of epochs chosen, the model scores within two standard errors of the longer run, for
-# less training. Its test accuracy is the lecture's final figure: the test set is looked at
-# once, at the end.
+# The printed lines say what the rule finds on this run. When the accuracy is still rising at
+# the last epoch, the run was not too long and there is nothing to cut (more epochs may
+# help). When it levels off earlier, the model retrained from the start with that many epochs
+# scores within two standard errors of the longer run, for less training. The final model's
+# test accuracy is the lecture's last figure: the test set is looked at once, at the end.
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # needs real training: not in a smoke run
     assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
-if profile.quick:  # fewer epochs, and no worse beyond noise
-    assert chosen < len(curve) and retrain_gap > -2 * retrain_gap_se, (chosen, retrain_gap)
+if profile.quick:  # retrained with fewer epochs: no worse beyond noise
+    assert retrain_gap > -2 * retrain_gap_se, (chosen, retrain_gap, retrain_gap_se)
 
 # %% [markdown]
 # ### Deeper architectures
@@ -643,7 +649,7 @@ pd.DataFrame(
             f"suggested {finder.suggestion:.1e}",
             f"minimum / 10: {rate_unfrozen:.1e}",
             f"{single_correct.mean():.4f} (one) against {correct(learn.model).mean():.4f}",
-            f"{chosen} epochs: test accuracy {test_accuracy:.4f}",
+            f"{chosen} of {len(curve)} epochs: test accuracy {test_accuracy:.4f}",
             f"{linear_probe['flattened']:.4f} on validation, no fine-tuning",
         ],
     },
