@@ -347,11 +347,12 @@ assert combined.loc["probability average (all 4)", "validation"] >= best_member_
 assert accuracy(stack_val, y_val) >= best_member_val - 0.01, summary
 to_best = {part: gains[part, f"best member ({best_member})"] for part in ("validation", "test")}
 to_vote = {part: gains[part, "majority vote (all 4)"] for part in ("validation", "test")}
-assert all(0 < g["gain / SE"] < 2 for g in to_best.values()), to_best
-assert to_vote["validation"]["gain / SE"] > 2 and 0 < to_vote["test"]["gain / SE"] < 2, to_vote
 by_se = ensemble_gains["gain / SE"]
-assert (by_se.min(axis=1) < 2).all() and (by_se > -2).all().all(), ensemble_gains
-assert ensemble_gains.loc["majority vote (all 4)", ("gain (points)", "validation")] < 0
+if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: other members
+    assert all(0 < g["gain / SE"] < 2 for g in to_best.values()), to_best
+    assert to_vote["validation"]["gain / SE"] > 2 and 0 < to_vote["test"]["gain / SE"] < 2
+    assert (by_se.min(axis=1) < 2).all() and (by_se > -2).all().all(), ensemble_gains
+    assert ensemble_gains.loc["majority vote (all 4)", ("gain (points)", "validation")] < 0
 
 # %% [markdown]
 # ## The pseudo-label trick
