@@ -586,6 +586,7 @@ def small_net(seed, regularizer=None, dropout=0.0):
     return model
 
 
+# %%
 scaler = StandardScaler().fit(F_train)
 Z_train, Z_test = scaler.transform(F_train), scaler.transform(F_test)
 variants = {

@@ -161,3 +161,14 @@ def test_hidden_cells_hold_no_prose(path: Path):
                 f"hidden code cell {number} holds text meant for the page: {found!r}; "
                 "give it its own `# %% [markdown]` cell"
             )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_cells_fit_on_a_screen(path: Path):
+    """A code cell of at most 40 lines: longer ones hide what they do (split them where the
+    prose can say what the next part does)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        lines = len(cell.source.splitlines())
+        assert lines <= 40, f"code cell {number} has {lines} lines (at most 40): split it"
