@@ -354,7 +354,8 @@ pd.DataFrame(
 # by huge steps, not from weights that had forgotten everything. The too-low run stays poor.
 # Two lessons: read the learning rate from the training and the validation curves together,
 # and give a network with batch normalization enough steps on the new data (or re-estimate
-# its statistics) before trusting its validation numbers; `fine_tune` below trains longer.
+# its statistics) before trusting its validation numbers; `fine_tune` above trained longer,
+# on all the training images.
 
 # %% tags=["remove-cell"]
 low, good, high = (runs[name] for name in rates)
@@ -391,7 +392,7 @@ print(inspect.getsource(Learner.fine_tune).split('"""')[-1])
 #
 # The course does these steps one at a time: train the head, unfreeze, run the finder again
 # (the network is no longer the one the first finder measured), then train everything. We
-# start from the same seed as `learn`, so the head's epoch is the same as its stage 1.
+# start from the same seed as `learn` and train the head exactly as its stage 1 did.
 
 # %%
 keras.utils.set_random_seed(0)
@@ -523,7 +524,7 @@ print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
 if not profile.smoke:  # needs real training: not in a smoke run
     assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
 if profile.quick:  # retrained with fewer epochs: no worse beyond noise
-    assert retrain_gap > -2 * retrain_gap_se, (chosen, retrain_gap, retrain_gap_se)
+    assert retrain_gap >= -2 * retrain_gap_se, (chosen, retrain_gap, retrain_gap_se)
 
 # %% [markdown]
 # ### Deeper architectures
