@@ -170,11 +170,11 @@ for (a, b), gap in gaps.items():
 k_table.round(4)
 
 # %% [markdown]
-# Over the whole range the spread falls: K = 2 against K = 20 differs by more than two
-# standard errors (printed above). Between neighbouring values of K the differences are within
-# the noise of this many repeats, so the table does not show, for instance, that 10-fold is
-# steadier than 5-fold. What it does show is how much steadier any CV average is than a single
-# split (the histogram below).
+# Over the whole range the spread falls: K = 2 against K = 20 differs by more than two standard
+# errors (printed above). Between neighbouring values of K the differences are about two
+# standard errors or less, so one run of this many repeats does not rank neighbours reliably: it
+# does not show, for instance, that 10-fold is clearly steadier than 5-fold. What it does show
+# is how much steadier any CV average is than a single split (the histogram below).
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
@@ -340,8 +340,9 @@ assert (
 ), leak
 assert abs(leak["logistic regression"].diff().iloc[-1]) < 0.02, leak
 assert split_scores.std() > 2 * k_table.loc[10, "spread of the estimate (std)"]
-if not profile.smoke:  # K = 2 steadier than K = 20 by over 2 SE; neighbours within 2 SE
-    assert gaps[2, 20] > 2 and all(abs(gaps[a, b]) < 2 for a, b in gaps if (a, b) != (2, 20)), gaps
+if not profile.smoke:  # K = 2 steadier than K = 20 by over 2 SE; no neighbour reversed beyond 2
+    assert gaps[2, 20] > 2 and all(gap > -2 for gap in gaps.values()), gaps
+    assert all(gap < 2.5 for pair, gap in gaps.items() if pair != (2, 20)), gaps
 assert np.ptp(shares["StratifiedKFold"]) < np.ptp(shares["KFold (shuffled)"])
 
 # %% [markdown]

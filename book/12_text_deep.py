@@ -561,19 +561,21 @@ print(f"the position alone explains {explained:.0%} of the variance of these mul
 # The weights fall steadily with the word's place in the tweet, whatever the word is. Over all
 # the validation tweets, measured against a plain average (so that short tweets, whose words
 # all weigh more, do not count as a position effect), the mean weight falls from one position
-# to the next, the first word carries the largest weight in most tweets, and the position
-# alone explains much of the variance. So this attention layer has learnt *where* to look,
-# not *which words* matter. A
-# likely reason: it pools the first LSTM layer, whose backward half has read the whole tweet
-# by the time it reaches the first word, so the first positions already summarise the text.
+# to the next, the first word carries the largest weight in about half of the tweets or more
+# (printed above; how many changes with the training run), and the position alone explains
+# much of the variance. So this attention layer has learnt *where* to look, not *which words*
+# matter. A likely reason: it pools the first LSTM layer, whose backward half has read the
+# whole tweet by the time it reaches the first word, so the first positions already summarise
+# the text.
 # Attention weights are not word importances by themselves; read them against position first.
 
 # %% tags=["remove-cell"]
 # Position, not words: the mean weight falls over the first positions, the first word leads in
-# most tweets, and the position explains most of the variance.
+# a large share of tweets (68 % quick, 49 % full profile), and the position explains much of
+# the variance.
 if not profile.smoke:  # needs a trained model: not in a smoke run
     assert (np.diff(by_position.iloc[:8]) < 0).all(), by_position.iloc[:8]
-    assert first_is_top > 0.5 and explained > 0.3, (first_is_top, explained)
+    assert first_is_top > 0.4 and explained > 0.3, (first_is_top, explained)
 
 # %% [markdown]
 # ## Classical against deep, on the same split
