@@ -564,11 +564,11 @@ print(f"deeper minus shallower: {depth_gap:+.3f} (standard error {depth_gap_se:.
 
 # %% [markdown]
 # Same images, same epochs, same rate, same start: the deeper body, with nearly twice the
-# parameters and fewer images per second, is far worse after two epochs; it has barely begun
-# to learn, because more layers take more steps to train. More layers buy nothing here; they
-# cost. (The pretrained small body fine-tuned above is not a fair rival: it had all 3,200
-# images, more epochs and pretraining.) On a large dataset, with more epochs and a GPU, the
-# balance can change; measure before you scale up.
+# parameters and fewer images per second, is worse after two epochs, by more than two standard
+# errors: more layers take more steps to train. More layers buy nothing here; they cost. (The
+# pretrained small body fine-tuned above is not a fair rival: it had all 3,200 images, more
+# epochs and pretraining.) On a large dataset, with more epochs and a GPU, the balance can
+# change; measure before you scale up.
 
 # %% tags=["remove-cell"]
 if profile.quick:  # "the deeper body does worse", beyond noise
