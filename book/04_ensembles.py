@@ -205,10 +205,10 @@ for part, P, y_true in [("validation", P_val, y_val), ("test", P_test, y_test)]:
 pd.DataFrame(gains).T.round(2)
 
 # %% [markdown]
-# Averaging is ahead of the best single member on both sets, but by less than two standard
-# errors on either: this draw does not show that it beats the best member. Against majority
-# voting, which throws away how sure each member was, it is ahead on both sets, by more than
-# two standard errors on the validation images only.
+# Averaging and the best single member are less than two standard errors apart on both sets,
+# averaging ahead or behind depending on the draw and the data size: it does not beat the best
+# member here. Against majority voting, which throws away how sure each member was, it is ahead
+# on both sets, by more than two standard errors on the validation images.
 #
 # **Which members to include?** Not every member helps: a weak or redundant one can dilute the
 # average. With four members there are only 15 non-empty subsets, so we try them all on the
@@ -349,8 +349,8 @@ to_best = {part: gains[part, f"best member ({best_member})"] for part in ("valid
 to_vote = {part: gains[part, "majority vote (all 4)"] for part in ("validation", "test")}
 by_se = ensemble_gains["gain / SE"]
 if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: other members
-    assert all(0 < g["gain / SE"] < 2 for g in to_best.values()), to_best
-    assert to_vote["validation"]["gain / SE"] > 2 and 0 < to_vote["test"]["gain / SE"] < 2
+    assert all(abs(g["gain / SE"]) < 2 for g in to_best.values()), to_best
+    assert to_vote["validation"]["gain / SE"] > 2 and to_vote["test"]["gain / SE"] > 0, to_vote
     assert (by_se.min(axis=1) < 2).all() and (by_se > -2).all().all(), ensemble_gains
     assert ensemble_gains.loc["majority vote (all 4)", ("gain (points)", "validation")] < 0
 

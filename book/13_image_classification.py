@@ -98,6 +98,7 @@ print(acceleration)
 
 # %%
 digits = load_mnist()
+all_digits = len(digits.y_train) == 60_000  # offline, MNIST falls back to a 4,000-digit subset
 x_train, x_valid, y_train, y_valid = train_test_split(
     digits.x_train[..., None].astype("float32"),
     digits.y_train,
@@ -250,7 +251,7 @@ cm = interp.confusion_matrix()
 assert cm.sum() == len(y_valid) and np.trace(cm) == (interp.preds == y_valid).sum()
 assert interp.most_confused() == sorted(interp.most_confused(), key=lambda t: -t[2])
 if not profile.smoke:  # needs real training: not in a smoke run
-    assert history.history["val_accuracy"][-1] > profile.pick(quick=0.92, full=0.98)
+    assert history.history["val_accuracy"][-1] > (0.98 if all_digits else 0.92)
 
 # %% [markdown]
 # ## Improving the model
@@ -522,7 +523,7 @@ print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # needs real training: not in a smoke run
-    assert test_accuracy > profile.pick(quick=0.93, full=0.98), test_accuracy
+    assert test_accuracy > (0.98 if all_digits else 0.93), test_accuracy
 if profile.quick:  # retrained with fewer epochs: no worse beyond noise
     assert retrain_gap >= -2 * retrain_gap_se, (chosen, retrain_gap, retrain_gap_se)
 

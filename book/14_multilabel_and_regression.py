@@ -344,12 +344,12 @@ assert abs(clips_valid - clips_test) < 0.2 * clips_test  # clip validation does 
 # The memoriser's validation error promises far better than new items get on random frames,
 # and about what they get on whole clips.
 leaky, honest = memoriser["validation / test"]
-assert leaky < 0.65 and 0.7 < honest < 1.4, memoriser
+assert leaky < 0.75 and leaky < 0.7 * honest and 0.7 < honest < 1.4, memoriser
 
 # %% [markdown]
 # With random frames, validation images sit right next to training images, closer than new
 # items will. The table shows what that does to a score: a model that only memorises (it
-# answers with the position of the nearest training frame) makes far smaller errors on a
+# answers with the position of the nearest training frame) makes much smaller errors on a
 # random validation split than on new items (the last column). Holding out whole clips makes
 # validation as far from training as the test set is, and its score is close to what new
 # items get. That
