@@ -300,15 +300,15 @@ street_beach_folds = by_fold["street and beach"]
 assert street_beach_folds.mean() < 0.8 and np.ptp(street_beach_folds) > 0.2, by_fold
 
 # %% [markdown]
-# The grouped split alone gives some scenes many recordings and leaves one with few or none
-# (the make-up table's first rows); a model could then score well on validation by being poor
-# at that scene. The stratified split has every scene in about its share, each from one or
-# two of its eight places. On the other four scenes the bag of frames is right fold after
-# fold. On street and beach it swings from fold to fold. Their average spectra are alike, so
-# in training it tells them apart by each place's signature (among the training places, a
-# place's hum names its scene), which says nothing about a new place: whether the validation
-# places happen to resemble the training ones decides its score. One validation fold cannot rank models on these two scenes; the test set below,
-# from 48 new places, does, with a standard error.
+# The grouped split alone gives some scenes many recordings and leaves one with few or none (the
+# make-up table's first rows); a model could then score well on validation by being poor at that
+# scene. The stratified split has every scene in about its share, each from one or two of its
+# eight places. On the other four scenes the bag of frames is right fold after fold. On street
+# and beach it swings from fold to fold. Their average spectra are alike, so in training it
+# tells them apart by each place's signature (among the training places, a place's hum names its
+# scene), which says nothing about a new place: whether the validation places happen to resemble
+# the training ones decides its score. One validation fold cannot rank models on these two
+# scenes; the test set below, from 48 new places, does, with a standard error.
 
 # %% [markdown]
 # ## Time first: the transpose
