@@ -526,15 +526,17 @@ assert swa.count == EPOCHS - SWA_START + 1
 assert with_swa[VALID_F1] > without_swa[VALID_F1] - 0.03, (with_swa, without_swa)
 
 # %% [markdown]
-# Here the averaged weights and the last epoch's score alike, within the noise of a few
-# hundred positive tweets. What SWA promises is weights in the middle of a wide region of low
-# loss rather than at one noisy point of the trajectory, and so less dependence on where the
-# last epoch happened to stop; Izmailov et al.'s gains are over long schedules on large data.
-# Exercise 4 tries the step the report left out, averaging the batch-norm statistics along
-# with the weights instead of recomputing them, and prints the difference in validation F1
-# next to its standard error (both scored on the same resampled tweets). It is within two of
-# them: at this size the shortcut costs nothing we can measure. Recomputing is still what the
-# method asks for, since averaged statistics belong to none of the weights they are used with.
+# Here the averaged weights and the last epoch's score alike, within the noise of a few hundred
+# positive tweets. What SWA promises is weights in the middle of a wide region of low loss
+# rather than at one noisy point of the trajectory, and so less dependence on where the last
+# epoch happened to stop; Izmailov et al.'s gains are over long schedules on large data.
+# Exercise 4 tries the step the report left out, averaging the batch-norm statistics along with
+# the weights instead of recomputing them, and prints the difference in validation F1 next to
+# its standard error (both scored on the same resampled tweets). The shortcut is not ahead
+# beyond the noise, and costs a few hundredths at most; whether that is beyond the noise changes
+# with the run (within two standard errors on this page's versions, beyond them with Colab's).
+# Recomputing is what the method asks for, since averaged statistics belong to none of the
+# weights they are used with.
 #
 # Where does the final model look? The first attention layer's weights over one validation
 # tweet, then over all of them, by word position:
@@ -684,8 +686,8 @@ verdict = "within" if abs(gap) < 2 * bn_gap_se else "beyond"
 print(f"recomputed minus averaged: {gap:+.4f}, {verdict} two standard errors ({bn_gap_se:.4f})")
 
 # %% tags=["remove-cell"]
-if not profile.smoke:  # the text's reading: the shortcut's cost is within the noise
-    assert abs(gap) < 2 * bn_gap_se, (gap, bn_gap_se)
+if not profile.smoke:  # the text's reading: the shortcut is not ahead, and costs little
+    assert -2 * bn_gap_se < gap < 0.05, (gap, bn_gap_se)
 
 # %% [markdown]
 # **Exercise 5**
