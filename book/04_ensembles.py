@@ -208,7 +208,8 @@ pd.DataFrame(gains).T.round(2)
 # Averaging and the best single member are less than two standard errors apart on both sets,
 # averaging ahead or behind depending on the draw and the data size: it does not beat the best
 # member here. Against majority voting, which throws away how sure each member was, it is ahead
-# on both sets, by more than two standard errors on the validation images.
+# on both sets; by how many standard errors changes with the data (beyond two on the quick
+# profile's validation images, within them on the full profile's).
 #
 # **Which members to include?** Not every member helps: a weak or redundant one can dilute the
 # average. With four members there are only 15 non-empty subsets, so we try them all on the
@@ -350,7 +351,7 @@ to_vote = {part: gains[part, "majority vote (all 4)"] for part in ("validation",
 by_se = ensemble_gains["gain / SE"]
 if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: other members
     assert all(abs(g["gain / SE"]) < 2 for g in to_best.values()), to_best
-    assert to_vote["validation"]["gain / SE"] > 2 and to_vote["test"]["gain / SE"] > 0, to_vote
+    assert all(g["gain / SE"] > 0 for g in to_vote.values()), to_vote
     assert (by_se.min(axis=1) < 2).all() and (by_se > -2).all().all(), ensemble_gains
     assert ensemble_gains.loc["majority vote (all 4)", ("gain (points)", "validation")] < 0
 
@@ -478,12 +479,13 @@ shift_result = shift_results["shifted 3 pixels"]
 shift_table.round(4)
 
 # %% [markdown]
-# The shift wrecks the model, and a large share of its *confident* predictions are wrong, so
-# the pseudo-labels teach it its own mistakes: accuracy falls by several standard errors. The
-# control shows that the fall comes from the shift, not from the recipe: on the unshifted
-# images, trained on all the fitting images, the same round leaves accuracy where it was
-# (within its standard error). Judge the trick on your validation bench, as every other
-# choice.
+# The shift wrecks the model, and a large share of its *confident* predictions are wrong, so the
+# pseudo-labels teach it its own mistakes: in the quick profile accuracy falls by several
+# standard errors (with the full profile's 10,000 fitting images it rose by two, at the edge of
+# the noise: a gamble either way, not a fix for the shift). The control shows that the change
+# comes from the shift, not from the recipe: on the unshifted images, trained on all the fitting
+# images, the same round leaves accuracy where it was (within its standard error). Judge the
+# trick on your validation bench, as every other choice.
 
 # %% tags=["remove-cell"]
 # Checks: the threshold trades quantity for quality; with 200 labels the lowest threshold
@@ -497,7 +499,8 @@ if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: t
     assert abs(pseudo_summary.loc[0.97, "change"]) < pseudo_summary.loc[0.5, "change"] / 2
     assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
     assert shift_result["wrong pseudo-labels"] > 0.2
-    assert shift_result["change (points)"] < -2 * shift_result["± SE (points)"], shift_table
+    if profile.quick:  # the full profile's 10,000 fitting images: +0.40 points, SE 0.20
+        assert shift_result["change (points)"] < -2 * shift_result["± SE (points)"], shift_table
     control = shift_results["unshifted (control)"]
     assert abs(control["change (points)"]) <= 2 * control["± SE (points)"], shift_table
     assert control["accuracy before"] > shift_result["accuracy before"] + 0.2, shift_table
