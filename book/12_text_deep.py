@@ -534,7 +534,7 @@ assert with_swa[VALID_F1] > without_swa[VALID_F1] - 0.03, (with_swa, without_swa
 # the weights instead of recomputing them, and prints the difference in validation F1 next to
 # its standard error (both scored on the same resampled tweets). The shortcut is not ahead
 # beyond the noise, and costs a few hundredths at most; whether that is beyond the noise changes
-# with the run (within two standard errors on this page's versions, beyond them with Colab's).
+# with the run (the verdict is printed above; with Colab's versions it was beyond two).
 # Recomputing is what the method asks for, since averaged statistics belong to none of the
 # weights they are used with.
 #
