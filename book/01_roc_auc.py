@@ -510,10 +510,30 @@ display(widgets.interactive(show_operating_point, threshold=slider))
 #
 # ## Exercises
 #
+# Exercises 1, 2 and 5 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q2`, `ex.q5`).
+#
 # 1. Swap the labels of the samples scored 0.78 and 0.60 in the exam sample. Predict the new
 #    AUC by counting pairs before you run the code.
+
+# %%
+from helpers.exercises import lecture01 as ex
+
+new_auc = ...  # the AUC after the swap, as a number between 0 and 1
+ex.q1.check(new_auc)
+
+# %% [markdown]
 # 2. What is the ROC curve and AUC of a score that ranks every negative above every positive?
-#    How would you turn such a classifier into a perfect one?
+#    How would you turn such a classifier into a perfect one? Write the fix as a function that
+#    maps scores to new scores.
+
+# %%
+auc_reversed = ...  # the AUC of such a score
+flip = ...  # a function of an array of scores, e.g. lambda s: ...
+ex.q2.check(auc_reversed, flip)
+
+# %% [markdown]
 # 3. Add 10 to every score, or take its logarithm. Which of TPR, FPR, AUC and the thresholds
 #    change? What does this say about comparing AUCs of classifiers with different score scales?
 # 4. For the breast cancer data, add a random forest (`sklearn.ensemble.RandomForestClassifier`)
@@ -521,6 +541,12 @@ display(widgets.interactive(show_operating_point, threshold=slider))
 #    take, and how does that show in the curve?
 # 5. Choose a threshold for a *maximum* false positive rate of 5 % instead, again on out-of-fold
 #    training scores. Report test TPR and FPR. Why can the test FPR exceed 5 %?
+
+# %%
+threshold_fpr5 = ...  # the threshold you chose
+ex.q5.check(threshold_fpr5)
+
+# %% [markdown]
 # 6. `roc_curve` by default drops intermediate points. Show with `drop_intermediate=True` on the
 #    exam sample which points disappear, and that the AUC does not change.
 
@@ -540,6 +566,7 @@ swapped = labels.copy()
 swapped[[2, 4]] = swapped[[4, 2]]
 print(f"AUC after the swap: {roc_auc_score(swapped, scores):.2f} (before: {auc_sklearn:.2f})")
 assert pair_count_auc(swapped, scores) == roc_auc_score(swapped, scores) == 22 / 25
+ex.q1.check(roc_auc_score(swapped, scores))
 
 # %% [markdown]
 # **Exercise 3** (add 10 to every score, or take its logarithm):

@@ -128,7 +128,8 @@ def test_at_least_two_exercises_have_worked_solutions(path: Path):
     assert len(hidden) >= 2, f"{path.name}: give at least two exercises a hide-cell solution"
     labels = re.findall(r"\*\*Exercise (\d+)\*\*", "".join(c.source for c in after))
     assert len(labels) == len(hidden), f"{path.name}: label every solution (**Exercise N**)"
-    listed = "".join(c.source for c in cells[: start[0]] if "## Exercises" in c.source)
+    first = next(i for i, c in enumerate(cells) if "## Exercises" in c.source)
+    listed = "\n".join(c.source for c in cells[first : start[0]] if c.cell_type == "markdown")
     for number in labels:
         assert re.search(rf"^{number}\. ", listed, re.M), (
             f"{path.name}: the solution to exercise {number} has no exercise {number} above"

@@ -13,6 +13,8 @@ Environment variables:
     BOOK_CACHE: 0 executes without writing the cache (the other paths a student takes:
         Colab's versions, the JAX backend, the full profile's smoke run).
     KERAS_BACKEND, HELPERS_PROFILE, HELPERS_SMOKE: passed on to the kernels, like any other.
+    HELPERS_EXERCISES_STRICT: 1 unless set, so that an exercise check that says "Not yet"
+        in an executed solution fails the notebook.
     OMP_NUM_THREADS and the like: set to each kernel's share of the cores under pytest-xdist
         (``_share_the_cores``), unless already set.
 """
@@ -67,6 +69,8 @@ def _share_the_cores() -> None:
 
 
 _share_the_cores()
+# A worked solution that calls ``ex.qN.check(...)`` must be judged correct (helpers.exercises).
+os.environ.setdefault("HELPERS_EXERCISES_STRICT", "1")
 
 
 @pytest.fixture(autouse=True)
