@@ -68,3 +68,15 @@ def test_imports_point_down_and_take_no_private_names(module):
         )
         private = [name for name in names if name.startswith("_")]
         assert not private, f"helpers.{module} imports private {private} from helpers.{target}"
+
+
+def test_every_subpackage_is_installed():
+    """pyproject lists the packages by name: a new subpackage left out of the list would be
+    missing from the wheel that Colab installs (``helpers @ git+...``)."""
+    import tomllib
+
+    listed = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {
+        ".".join(p.parent.relative_to(PACKAGE.parent).parts) for p in PACKAGE.rglob("__init__.py")
+    }
+    assert found == set(listed["packages"]), (found, listed["packages"])
