@@ -434,14 +434,43 @@ if not profile.smoke:
 #
 # ## Exercises
 #
+# Exercises 1, 2 and 4 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q2`, `ex.q4`).
+#
 # 1. Repeat the repeated-split experiment with a 50/50 and a 90/10 split. How do the mean and
-#    the spread of the estimate change, and why?
+#    the spread of the estimate change, and why? Report the standard deviation of the test
+#    accuracy over the splits for each.
+
+# %%
+from helpers.exercises import lecture02 as ex
+
+std_50 = ...  # standard deviation of the 50/50 splits' test accuracies
+std_90 = ...  # the same for the 90/10 splits
+ex.q1.check(std_50, std_90)
+
+# %% [markdown]
 # 2. Run `KFold(10)` *without* shuffling on the breast cancer data sorted by label
-#    (`np.argsort(y)`). What happens to the fold scores? Which splitter fixes it?
+#    (`np.argsort(y)`). How many test folds hold one class only? What happens to the fold
+#    scores? Which splitter fixes it?
+
+# %%
+n_one_class = ...  # how many of the 10 test folds hold a single class
+fixed_cv = ...  # a splitter object that fixes it
+ex.q2.check(n_one_class, fixed_cv)
+
+# %% [markdown]
 # 3. In the wage panel, remove the features that never change within a person (education,
 #    gender, ethnicity). Does the random forest's leak shrink? Why not entirely?
-# 4. Use `LeaveOneGroupOut` on the wage panel with `year` as the group: train on six years,
-#    test on the seventh. What question does this CV answer that GroupKFold by person does not?
+# 4. Use `LeaveOneGroupOut` on the wage panel with `year` (`panel.year`) as the group: train
+#    on six years, test on the seventh. What question does this CV answer that GroupKFold by
+#    person does not?
+
+# %%
+year_splits = ...  # the list of (train rows, test rows) pairs, one per year
+ex.q4.check(year_splits)
+
+# %% [markdown]
 # 5. Grow the k-NN grid to 40 candidates (or search over an SVM's C and gamma). How does the
 #    gap between `best_score_` and the nested estimate change on the random labels?
 
@@ -472,6 +501,7 @@ spread = pd.DataFrame({k: {"mean": s.mean(), "std": s.std()} for k, s in by_spli
 print(f"{N_REPEATS} random splits each (train/test):")
 print(spread.round(4).to_string())
 assert spread.loc["std", "90%/10%"] > spread.loc["std", "50%/50%"]
+ex.q1.check(spread.loc["std", "50%/50%"], spread.loc["std", "90%/10%"])
 
 # %% [markdown]
 # **Exercise 2** (`KFold(10)` without shuffling on the data sorted by label):
@@ -492,3 +522,4 @@ for splitter in (KFold(10), StratifiedKFold(10)):
     print("  fold accuracies:               ", np.round(fold_scores, 2))
 kfold_shares = [y_sorted[test].mean() for _, test in KFold(10).split(X_sorted)]
 assert sum(s in (0.0, 1.0) for s in kfold_shares) >= 8
+ex.q2.check(sum(s in (0.0, 1.0) for s in kfold_shares), StratifiedKFold(10))

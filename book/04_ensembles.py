@@ -521,11 +521,30 @@ if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: t
 #
 # ## Exercises
 #
+# Exercises 1, 2 and 6 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q2`, `ex.q6`).
+#
 # 1. Add a fifth member (k-nearest neighbours, or gradient boosting with
 #    `HistGradientBoostingClassifier`). How many subsets does the search now try, and does the
 #    chosen ensemble change?
+
+# %%
+from helpers.exercises import lecture04 as ex
+
+n_subsets = ...  # the number of member subsets the search tries with five members
+ex.q1.check(n_subsets)
+
+# %% [markdown]
 # 2. Weighted averaging: instead of a subset, search weights in {0, 1, 2} for each member on the
-#    validation bench. Does it beat the best subset on test data?
+#    validation bench. How many weightings are there to try? Does the best one beat the best
+#    subset on test data?
+
+# %%
+n_weightings = ...  # the number of weightings of the four members
+ex.q2.check(n_weightings)
+
+# %% [markdown]
 # 3. Replace the stacking meta-model by a random forest. Is it better or worse, and why might a
 #    flexible meta-model be risky?
 # 4. Repeat the pseudo-label experiment with 1,000 and with all 2,000 labelled images. How does
@@ -534,6 +553,13 @@ if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: t
 # 5. Use the *ensemble* as the teacher: pseudo-label the test images with the averaged
 #    probabilities and retrain only logistic regression. Can the student beat its own
 #    supervised version?
+# 6. Write the out-of-fold step of stacking as a function `oof_proba(model, X, y)`: for every
+#    row of `X`, the class probabilities predicted by a clone of `model` trained on the other
+#    folds of `StratifiedKFold(5, shuffle=True, random_state=0)`, one column per class.
+
+# %%
+oof_proba = ...  # a function (model, X, y) -> array of shape (len(y), number of classes)
+ex.q6.check(oof_proba)
 
 # %% [markdown]
 # ## Solutions
@@ -562,6 +588,7 @@ print(
     f"test {accuracy(weighted_average(P_test, best_weights), y_test):.4f} "
     f"(best subset {chosen['test']:.4f})"
 )
+ex.q2.check(len(weightings))
 
 # %% [markdown]
 # **Exercise 5** (the averaged ensemble as the teacher of logistic regression):

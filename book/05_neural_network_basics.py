@@ -577,16 +577,48 @@ assert z_value == 0 and np.allclose(z_grad, [3.0, 3.0])
 #
 # ## Exercises
 #
+# Exercises 1, 2, 4 and 5 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q2`, `ex.q4`, `ex.q5`).
+#
 # 1. Compute dE/dw8 and dE/dw3 by hand as above, then check them against `g_out[1, 1]` and
 #    `g_hidden[1, 0]`.
+
+# %%
+from helpers.exercises import lecture05 as ex
+
+dE_dw8 = ...  # your dE/dw8
+dE_dw3 = ...  # your dE/dw3
+ex.q1.check(dE_dw8, dE_dw3)
+
+# %% [markdown]
 # 2. Apply one full gradient-descent step to all eight weights (α = 0.5) and recompute E. Repeat
 #    for 100 steps: how close do the outputs get to the targets?
+
+# %%
+E_one_step = ...  # E after one step
+E_100_steps = ...  # E after the 100th step
+ex.q2.check(E_one_step, E_100_steps)
+
+# %% [markdown]
 # 3. Train the slides' network for 200 epochs instead of 20. Does it learn the moons
 #    eventually? Then try the sigmoid network with Adam. Which change matters most?
-# 4. In the vanishing-gradient simulation, initialise the weights with twice the standard
-#    deviation. What happens to the ReLU curve, and why is this called an exploding gradient?
-# 5. Replace the softmax table's two classes by three (logits 0, 0 and a varying third). How
-#    does the gradient for the varying logit change?
+# 4. In the vanishing-gradient simulation, initialise the ReLU network's weights with twice
+#    Glorot's standard deviation. By what factor is the gradient at layer 1 larger than at
+#    layer 20? What happens to the ReLU curve, and why is this called an exploding gradient?
+
+# %%
+growth = ...  # layer 1's gradient norm divided by layer 20's
+ex.q4.check(growth)
+
+# %% [markdown]
+# 5. Replace the softmax table's two classes by three (logits 0, 0 and a varying third). Write
+#    the gradient for the varying logit, when its class is the true one, as a function of that
+#    logit. How does it differ from the two-class gradient?
+
+# %%
+grad_logit3 = ...  # a function of the varying logit z, e.g. lambda z: ...
+ex.q5.check(grad_logit3)
 
 # %% [markdown]
 # ## Solutions
@@ -605,6 +637,7 @@ dE_dw3 = dE_dout_h2 * out_h2 * (1 - out_h2) * x1
 print(f"dE/dw8 by hand {dE_dw8:.6f}, autodiff {float(g_out[1, 1]):.6f}")
 print(f"dE/dw3 by hand {dE_dw3:.6f}, autodiff {float(g_hidden[1, 0]):.6f}")
 assert np.isclose(dE_dw8, g_out[1, 1], rtol=1e-4) and np.isclose(dE_dw3, g_hidden[1, 0], rtol=1e-4)
+ex.q1.check(dE_dw8, dE_dw3)
 
 # %% [markdown]
 # **Exercise 2** (gradient descent on all eight weights, α = 0.5):
@@ -624,3 +657,4 @@ outputs = sigmoid(W_out @ sigmoid(W_hidden @ np.array([x1, x2]) + b1) + b2)
 print(f"E: {errors[0]:.6f} before, {errors[1]:.6f} after one step, {errors[-1]:.6f} after 100")
 print(f"outputs after 100 steps: {outputs.round(3)} (targets {t1}, {t2})")
 assert np.all(np.diff(errors) < 0) and errors[-1] < errors[0] / 3
+ex.q2.check(errors[1], errors[-1])

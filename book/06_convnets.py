@@ -565,16 +565,38 @@ pd.DataFrame(
 #
 # ## Exercises
 #
+# Exercises 1, 3 and 5 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q3`, `ex.q5`).
+#
 # 1. Add `padding="same"` to both convolutions. How do the output shapes and the dense layer's
 #    parameter count change? Check your answer with the rule first.
+
+# %%
+from helpers.exercises import lecture06 as ex
+
+dense_params = ...  # the dense layer's parameter count with padding="same"
+ex.q1.check(dense_params)
+
+# %% [markdown]
 # 2. Replace the 3 x 3 vertical-edge kernel by its transpose. Which structures of the camera
 #    image respond now?
 # 3. Halve the number of filters in both convolutional layers. How does the parameter count
 #    change, and how much accuracy is lost?
+
+# %%
+halved_params = ...  # the whole network's parameter count with 16 filters per convolution
+ex.q3.check(halved_params)
+
+# %% [markdown]
 # 4. Train the slides' convnet for 10 epochs on the quick subset. Plot the learning curves:
 #    when does the validation loss start to rise?
 # 5. Build a model that outputs the second convolution's maps and show them for the same digit.
 #    Are they easier or harder to interpret than the first layer's?
+
+# %%
+second_layer = ...  # a Keras model from the convnet's input to the second convolution's maps
+ex.q5.check(second_layer)
 
 # %% [markdown]
 # ## Solutions
@@ -610,6 +632,7 @@ padded_counts = pd.DataFrame(
 )
 print(padded_counts.to_string())
 assert [layer.count_params() for layer in padded.layers] == by_rule
+ex.q1.check(padded.layers[4].count_params())
 
 # %% [markdown]
 # **Exercise 2** (the transposed kernel):

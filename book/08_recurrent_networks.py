@@ -769,14 +769,40 @@ seed_vs_ours
 #
 # ## Exercises
 #
-# 1. Give the seed's LSTM(128) with SGD momentum 0.9 and a learning rate of 0.01. How much of
-#    the gap to Adam closes in the same epochs?
+# Exercises 1, 3 and 4 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q3`, `ex.q4`).
+#
+# 1. Give the seed's LSTM(128) SGD with momentum 0.9 and a learning rate of 0.01. First, on a
+#    constant gradient, how many times the seed's step (SGD at 0.001) does its step settle to
+#    (`step_ratio`)? Then train it: how much of the gap to Adam closes in the same epochs?
+
+# %%
+from helpers.exercises import lecture08 as ex
+
+step_ratio = ...  # the settled step with momentum, divided by the seed's step
+ex.q1.check(step_ratio)
+
+# %% [markdown]
 # 2. Reverse every training and validation sequence in time (`x[:, ::-1]`) and train the GRU
 #    again. What happens to the accuracy, and to the street/beach confusion? Why?
-# 3. Wrap the GRU in `keras.layers.Bidirectional`. How do the parameter count and the accuracy
-#    change?
-# 4. Smooth the frame-wise event roll with a median filter (`scipy.ndimage.median_filter`) of
-#    width 5, 11 and 21. Which width matches the recurrent detector's switch count?
+# 3. Wrap the GRU in `keras.layers.Bidirectional` (`bidirectional`, a classifier built with
+#    `recurrent_classifier`). How do the parameter count and the accuracy change?
+
+# %%
+bidirectional = ...  # recurrent_classifier(...) with a bidirectional GRU(64)
+ex.q3.check(bidirectional)
+
+# %% [markdown]
+# 4. Smooth the frame-wise event roll with a median filter along time: write `smooth(roll,
+#    width)` with `scipy.ndimage.median_filter`, and try widths 5, 11 and 21. Which width
+#    matches the recurrent detector's switch count?
+
+# %%
+smooth = ...  # a function (roll, width) -> the roll, median-filtered along time
+ex.q4.check(smooth)
+
+# %% [markdown]
 # 5. Train the Japanese-vowel GRU on the frames in reverse order, and on shuffled frames. Which
 #    one hurts, and what does that say about the cue the network uses?
 
@@ -796,6 +822,7 @@ one_way = recurrent_classifier(L.GRU(64))
 sizes = [one_way.count_params(), bidirectional.count_params()]
 print(f"parameters: GRU(64) {sizes[0]:,}, bidirectional {sizes[1]:,}")
 assert bidirectional.layers[0].count_params() == 2 * rnn_params("GRU", N_MELS, 64)
+ex.q3.check(bidirectional)
 
 # %% [markdown]
 # **Exercise 4** (a median filter on the frame-wise event roll):
@@ -804,15 +831,22 @@ assert bidirectional.layers[0].count_params() == 2 * rnn_params("GRU", N_MELS, 6
 # A median filter removes flickers shorter than half its width. Wide enough, it switches as
 # rarely as the recurrent detector; but it also delays and clips the passages' short ends,
 # which the recurrent detector has learned to keep.
+from IPython.display import display
 from scipy.ndimage import median_filter
 
-smoothed = {
-    f"median filter, width {w}": median_filter(rolls["frame by frame"].astype(int), size=(1, w))
-    for w in (5, 11, 21)
-}
-pd.DataFrame(
-    {
-        name: {"switches per recording": switches(r), "frames right": (r == truth).mean()}
-        for name, r in {**rolls, **smoothed}.items()
-    }
-).T.round(3)
+
+def smooth(roll, width):
+    """The median over `width` frames of each recording: a window along time only."""
+    return median_filter(roll.astype(int), size=(1, width))
+
+
+smoothed = {f"median filter, width {w}": smooth(rolls["frame by frame"], w) for w in (5, 11, 21)}
+display(
+    pd.DataFrame(
+        {
+            name: {"switches per recording": switches(r), "frames right": (r == truth).mean()}
+            for name, r in {**rolls, **smoothed}.items()
+        }
+    ).T.round(3)
+)
+ex.q4.check(smooth)

@@ -1012,16 +1012,35 @@ seed_vs_ours
 #
 # ## Exercises
 #
+# Exercises 4, 5 and 8 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q4.hint()` prints a
+# hint and `ex.q4.solution()` the answer (likewise `ex.q5`, `ex.q8`).
+#
 # 1. Train the step-1 head for 10 epochs instead of 3. How far does a head on cached
 #    features get on its own?
 # 2. Fine-tune with one learning rate for every group (`learn.fit(7, LR, ...)` after
 #    `learn.unfreeze()`). What happens to the validation accuracy, and why?
 # 3. In the transfer curve, fine-tune the other-classes model too (unfreeze after the head, a
 #    tenth of the rate). Does it help at 20 labels? At 500?
-# 4. Test-time augmentation with flips only, and with 8 copies instead of 4. Does either
+# 4. Test-time augmentation with flips only (`flips_only`: an augmentation that `predict_tta`
+#    calls as `flips_only(images, training=True)`), and with 8 copies instead of 4. Does either
 #    change the test accuracy by more than a standard error?
+
+# %%
+from helpers.exercises import lecture09 as ex
+
+flips_only = ...  # an augmentation that only mirrors images, for predict_tta
+ex.q4.check(flips_only)
+
+# %% [markdown]
 # 5. Put a global average pooling layer before the seed's new VGG-16 head (FC1024 + FC21).
-#    How many parameters does the head have now?
+#    How many parameters does the head have now (`pooled_params`)?
+
+# %%
+pooled_params = ...  # the pooled head's parameter count, by hand
+ex.q5.check(pooled_params)
+
+# %% [markdown]
 # 6. A dissimilar split. Register a body of the odd-numbered classes (trousers, dresses,
 #    sandals, sneakers, ankle boots: no tops), `FASHION_BODIES["odd"] = FashionBody((1, 3, 5,
 #    7, 9), "odd.weights.h5")` with `FashionBody` from `helpers.backbones`, pretrain it in
@@ -1032,6 +1051,13 @@ seed_vs_ours
 # 7. Draw the labelled images again: run the transfer curve at 20 labels with seeds 0 to 5.
 #    How far do the three models that know nothing of the new classes move from draw to draw,
 #    and does their order change? How many draws would you need to tell them apart?
+# 8. Slide the fully convolutional classifier `fcn` over a 100×100 canvas. How many rows does
+#    its map of class probabilities have (`map_side`)? Work it out from the body's two
+#    poolings and the 7×7 head, then check with `fcn.predict`.
+
+# %%
+map_side = ...  # the side of the map for a 100x100 canvas
+ex.q8.check(map_side)
 
 # %% [markdown]
 # ## Solutions
@@ -1070,3 +1096,4 @@ pooled_head = keras.Sequential(
 sizes = pooled_head.count_params(), new_head.count_params()
 print(f"pooled head: {sizes[0]:,} parameters (flattened: {sizes[1]:,})")
 assert pooled_head.count_params() == 512 * 1024 + 1024 + 1024 * 21 + 21
+ex.q5.check(pooled_head.count_params())

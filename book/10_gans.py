@@ -90,6 +90,7 @@ from sklearn.metrics import log_loss
 from helpers.backbones import load_backbone
 from helpers.datasets import load_fashion_mnist, load_images
 from helpers.fetch import offline_mode
+from helpers.plots import plot_image_grid
 from helpers.training import cached_features, gradients
 
 L = keras.layers
@@ -167,16 +168,13 @@ def value(d, real=p_data, fake=p_g):
 
 
 def jsd(real=p_data, fake=p_g):
-    """Jensen-Shannon divergence in nats, by numerical integration."""
+    """Jensen-Shannon divergence in nats: the mean of the two KLs to m, integrated."""
 
-    def half_kl(p):
-        def integrand(x):
-            m = (real.pdf(x) + fake.pdf(x)) / 2
-            return p.pdf(x) * np.log(p.pdf(x) / m)
+    def integrand(x):
+        p, q = real.pdf(x), fake.pdf(x)
+        return (p * np.log(2 * p / (p + q)) + q * np.log(2 * q / (p + q))) / 2
 
-        return integrate.quad(integrand, -12, 12, points=[0])[0] / 2
-
-    return half_kl(real) + half_kl(fake)
+    return integrate.quad(integrand, -12, 12, points=[0])[0]
 
 
 v_star, js = value(d_star), jsd()
@@ -246,10 +244,10 @@ print(f"D(G(z)) = {1 / (1 + np.exp(-logit)):.4f}")
 print(f"gradient of log(1 - D):  {saturating:+.4f}   (minimax, saturates)")
 print(f"gradient of -log D:      {non_saturating:+.4f}   (non-saturating)")
 
-ell = np.linspace(-8, 8, 200)
+d = 1 / (1 + np.exp(-np.linspace(-8, 8, 200)))  # D(G(z)) for logits from -8 to 8
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.plot(1 / (1 + np.exp(-ell)), np.log(1 - 1 / (1 + np.exp(-ell))), label="log(1 - D): minimax")
-ax.plot(1 / (1 + np.exp(-ell)), -np.log(1 / (1 + np.exp(-ell))), label="-log D: non-saturating")
+ax.plot(d, np.log(1 - d), label="log(1 - D): minimax")
+ax.plot(d, -np.log(d), label="-log D: non-saturating")
 ax.set(xlabel="D(G(z))", ylabel="generator loss", title="Two generator losses, same optimum")
 ax.legend()
 plt.show()
@@ -325,10 +323,8 @@ def mode_counts(points):
 
 
 def mlp(inputs, outputs):
-    return keras.Sequential(
-        [keras.Input((inputs,)), L.Dense(128, activation="relu"), L.Dense(128, activation="relu")]
-        + [L.Dense(outputs)]
-    )
+    hidden = [L.Dense(128, activation="relu"), L.Dense(128, activation="relu")]
+    return keras.Sequential([keras.Input((inputs,)), *hidden, L.Dense(outputs)])
 
 
 G2, D2 = mlp(8, 2), mlp(2, 1)
@@ -340,11 +336,8 @@ for step in range(watch[-1] + 1):
         snapshots[step] = ops.convert_to_numpy(G2(noise(1000, 8)))
     if step < watch[-1]:
         log2.append(play_round(G2, D2, stacked2, ring(256)))
-ring_seconds = time.perf_counter() - start
-print(
-    f"{watch[-1]} rounds in {ring_seconds:.1f} s; last D loss {log2[-1][0]:.3f}, G loss "
-    f"{log2[-1][1]:.3f}"
-)
+print(f"{len(log2)} rounds in {time.perf_counter() - start:.1f} s;", end=" ")
+print("last D loss {:.3f}, G loss {:.3f}".format(*log2[-1]))
 
 # %%
 real_points = ring(1000)
@@ -355,18 +348,13 @@ for ax, (step, points) in zip(axes, snapshots.items()):
     ax.set(title=f"round {step}", aspect="equal", xlim=(-3, 3), ylim=(-3, 3))
 fig.suptitle("Generated points (blue) over the real ring (grey)")
 plt.show()
-modes_table = pd.DataFrame(
-    {f"round {s}": mode_counts(p) for s, p in snapshots.items()},
-    index=pd.Index(range(MODES), name="mode"),
-)
-modes_table.T
+pd.DataFrame({f"round {s}": mode_counts(p) for s, p in snapshots.items()}).rename_axis("mode").T
 
 # %%
 final = snapshots[watch[-1]]
 d_real = float(ops.mean(ops.sigmoid(D2(real_points))))
-dropped = int((mode_counts(final) < 0.02 * len(final)).sum())
 print(f"on the ring at the end: {np.mean(np.abs(np.hypot(*final.T) - RADIUS) < 0.3):.1%}")
-print(f"modes with under 2 % of the samples: {dropped} of {MODES}")
+print(f"modes with under 2 % of the 1,000 samples: {(mode_counts(final) < 20).sum()} of {MODES}")
 print(f"mean D on real points: {d_real:.3f} (1/2 at the equilibrium)")
 
 # %% tags=["remove-cell"]
@@ -399,37 +387,23 @@ Z, WIDTH = 100, profile.pick(quick=32, full=128)
 EPOCHS, BATCH = profile.pick(quick=5, full=25, smoke=1), 128
 init = keras.initializers.RandomNormal(0, 0.02)
 
-generator = keras.Sequential(
-    [
-        keras.Input((Z,)),
-        L.Dense(7 * 7 * 4 * WIDTH, use_bias=False, kernel_initializer=init),
-        L.BatchNormalization(),
-        L.ReLU(),
-        L.Reshape((7, 7, 4 * WIDTH)),
-        L.Conv2DTranspose(2 * WIDTH, 4, 2, "same", use_bias=False, kernel_initializer=init),
-        L.BatchNormalization(),
-        L.ReLU(),
-        L.Conv2DTranspose(1, 4, 2, "same", activation="tanh", kernel_initializer=init),
-    ],
+stride2 = {"kernel_size": 4, "strides": 2, "padding": "same", "kernel_initializer": init}
+
+generator = keras.Sequential(  # a line per stage: noise, 7x7 maps, 14x14 maps, 28x28 image
+    [keras.Input((Z,)), L.Dense(7 * 7 * 4 * WIDTH, use_bias=False, kernel_initializer=init)]
+    + [L.BatchNormalization(), L.ReLU(), L.Reshape((7, 7, 4 * WIDTH))]
+    + [L.Conv2DTranspose(2 * WIDTH, use_bias=False, **stride2), L.BatchNormalization(), L.ReLU()]
+    + [L.Conv2DTranspose(1, activation="tanh", **stride2)],
     name="generator",
 )
-discriminator = keras.Sequential(
-    [
-        keras.Input((28, 28, 1)),
-        L.Conv2D(2 * WIDTH, 4, 2, "same", kernel_initializer=init),
-        L.LeakyReLU(0.2),
-        L.Conv2D(4 * WIDTH, 4, 2, "same", kernel_initializer=init),
-        L.LeakyReLU(0.2),
-        L.Flatten(),
-        L.Dense(1, kernel_initializer=init),
-    ],
+discriminator = keras.Sequential(  # a line per stage: 14x14 maps, 7x7 maps, one logit
+    [keras.Input((28, 28, 1)), L.Conv2D(2 * WIDTH, **stride2), L.LeakyReLU(0.2)]
+    + [L.Conv2D(4 * WIDTH, **stride2), L.LeakyReLU(0.2)]
+    + [L.Flatten(), L.Dense(1, kernel_initializer=init)],
     name="discriminator",
 )
 stacked = compile_game(generator, discriminator, lr=2e-4)
-print(
-    f"generator {generator.count_params():,} parameters, discriminator "
-    f"{discriminator.count_params():,}"
-)
+print(f"parameters: G {generator.count_params():,}, D {discriminator.count_params():,}")
 
 # %% [markdown]
 # ### A measure that works offline
@@ -469,9 +443,8 @@ floor = frechet(real_stats, gaussian_fit(train_features[:2000]))
 print(f"Fréchet distance between 2,000 real test and 2,000 real training images: {floor:.2f}")
 
 head = keras.Sequential([keras.Input(train_features.shape[1:]), L.Flatten(), L.Dense(10)])
-head.compile(
-    "adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
-)
+cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+head.compile("adam", cross_entropy, metrics=["accuracy"])
 head.fit(train_features, fashion.y_train, epochs=3, verbose=0)
 judge_accuracy = head.evaluate(test_features, fashion.y_test, verbose=0)[1]
 judge = keras.Sequential([keras.Input((28, 28, 1)), body, head])
@@ -494,62 +467,46 @@ assert judge_accuracy > 0.8
 
 
 # %%
-def to_pixels(images):
-    return (np.asarray(images) * 127.5 + 127.5).clip(0, 255)
+def generate(z):
+    """The generator's images for noise vectors z, as pixel values in [0, 255]."""
+    return (generator.predict(z, batch_size=500, verbose=0) * 127.5 + 127.5).clip(0, 255)
 
 
 def generated_stats(n=2000):
-    images = to_pixels(generator.predict(noise(n, Z), batch_size=500, verbose=0))
-    return gaussian_fit(cached_features(body, images))
+    return gaussian_fit(cached_features(body, generate(noise(n, Z))))
 
 
-fixed_z = noise(8, Z)
+fixed_z, rows, losses, rounds = noise(8, Z), [], [], len(x_gan) // BATCH
 distances = [frechet(real_stats, generated_stats())]
-rows, losses = [], []
 print(f"before training: Fréchet distance {distances[0]:.1f}")
 start = time.perf_counter()
 for epoch in range(1, EPOCHS + 1):
-    order = rng.permutation(len(x_gan))
-    for i in range(len(x_gan) // BATCH):
-        losses.append(
-            play_round(generator, discriminator, stacked, x_gan[order[i * BATCH :][:BATCH]])
-        )
+    batches = rng.permutation(len(x_gan))[: rounds * BATCH].reshape(rounds, BATCH)
+    losses += [play_round(generator, discriminator, stacked, x_gan[b]) for b in batches]
     distances.append(frechet(real_stats, generated_stats()))
-    rows.append(to_pixels(generator.predict(fixed_z, verbose=0)))
-    d_mean, g_mean = np.mean(losses[-(len(x_gan) // BATCH) :], axis=0)
-    print(
-        f"epoch {epoch}/{EPOCHS}: D loss {d_mean:.3f}, G loss {g_mean:.3f}, Fréchet "
-        f"distance {distances[-1]:.1f}, {time.perf_counter() - start:.0f} s",
-        flush=True,
-    )
+    rows.append(generate(fixed_z))
+    d_mean, g_mean = np.mean(losses[-rounds:], axis=0)
+    print(f"epoch {epoch}/{EPOCHS}: D loss {d_mean:.3f}, G loss {g_mean:.3f},", end=" ")
+    print(f"Fréchet distance {distances[-1]:.1f}, {time.perf_counter() - start:.0f} s", flush=True)
 
 # %%
-fig, axes = plt.subplots(EPOCHS, 8, figsize=(8, EPOCHS * 1.05), squeeze=False)
-for epoch, row in enumerate(rows, start=1):
-    for k, ax in enumerate(axes[epoch - 1]):
-        ax.imshow(row[k, ..., 0], cmap="gray", vmin=0, vmax=255)
-        ax.set(xticks=[], yticks=[])
-    axes[epoch - 1, 0].set_ylabel(f"epoch {epoch}", fontsize=8)
-fig.suptitle("The same eight noise vectors after each epoch")
+titles = [f"epoch {epoch}" if k == 0 else "" for epoch in range(1, EPOCHS + 1) for k in range(8)]
+plot_image_grid(np.concatenate(rows), titles, ncols=8, cmap="gray", vmax=255, size=1)
+plt.suptitle("The same eight noise vectors after each epoch")
 plt.show()
 
 # %%
-steps = np.arange(1, len(losses) + 1)
 smooth = pd.DataFrame(losses, columns=["D", "G"]).rolling(50, min_periods=1).mean()
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.2))
-ax1.plot(steps, smooth["D"], label="discriminator (cross-entropy, real and fake)")
-ax1.plot(steps, smooth["G"], label="generator (non-saturating)")
+ax1.plot(smooth.index + 1, smooth["D"], label="discriminator (cross-entropy, real and fake)")
+ax1.plot(smooth.index + 1, smooth["G"], label="generator (non-saturating)")
 ax1.axhline(np.log(2), color="k", ls=":", label="log 2, the equilibrium")
 ax1.set(xlabel="round", ylabel="loss (mean of 50 rounds)", title="Losses")
 ax1.legend(fontsize=8)
 ax2.plot(range(EPOCHS + 1), distances, "o-")
 ax2.axhline(floor, color="k", ls=":", label="real against real")
-ax2.set(
-    xlabel="epoch",
-    ylabel="Fréchet distance (body features)",
-    yscale="log",
-    title="Distance to real images",
-)
+ax2.set(xlabel="epoch", ylabel="Fréchet distance (body features)", yscale="log")
+ax2.set_title("Distance to real images")
 ax2.legend(fontsize=8)
 plt.show()
 
@@ -561,18 +518,14 @@ plt.show()
 # the judge sees them:
 
 # %%
-generated = to_pixels(generator.predict(noise(2000, Z), batch_size=500, verbose=0))
+generated = generate(noise(2000, Z))
 share = np.bincount(judge.predict(generated, verbose=0).argmax(axis=1), minlength=10) / 2000
 coverage = pd.Series(share, index=fashion.class_names, name="share of generated images")
-print(
-    f"Fréchet distance fell from {distances[0]:.1f} to {distances[-1]:.1f} "
-    f"({distances[0] / distances[-1]:.1f}x); real against real: {floor:.2f}"
-)
+print(f"Fréchet distance fell from {distances[0]:.1f} to {distances[-1]:.1f}", end=" ")
+print(f"({distances[0] / distances[-1]:.1f}x); real against real: {floor:.2f}")
 print(f"classes with at least 2 % of the samples: {(share >= 0.02).sum()} of 10")
-print(
-    f"most frequent: {coverage.idxmax()} ({share.max():.1%}); "
-    f"rarest: {coverage.idxmin()} ({share.min():.1%}); each is 10 % of the real images"
-)
+print(f"most frequent: {coverage.idxmax()} ({share.max():.1%});", end=" ")
+print(f"rarest: {coverage.idxmin()} ({share.min():.1%}); each is 10 % of the real images")
 coverage.round(3).to_frame().T
 
 # %% [markdown]
@@ -584,8 +537,7 @@ coverage.round(3).to_frame().T
 # weights from one seed, give different counts); the lopsidedness is what both runs show.
 
 # %% tags=["remove-cell"]
-# Training moves the samples towards the real images by a clear factor, and the classes are
-# covered unevenly: the most frequent more than twice its real share, the rarest under a tenth.
+# Training moves the samples towards the real images, and covers the classes unevenly.
 if not profile.smoke:  # needs real training: not in a smoke run
     assert distances[-1] < distances[0] / 3, distances
     assert share.max() > 0.2 and share.min() < 0.01, coverage
@@ -599,18 +551,10 @@ if not profile.smoke:  # needs real training: not in a smoke run
 
 
 # %%
-def walk(z0, z1, steps=9):
-    t = np.linspace(0, 1, steps, dtype="float32")[:, None]
-    return to_pixels(generator.predict((1 - t) * z0 + t * z1, verbose=0))
-
-
-z_pair = noise(2, Z)
-strip = walk(*z_pair)
-fig, axes = plt.subplots(1, len(strip), figsize=(9, 1.4))
-for k, (ax, image) in enumerate(zip(axes, strip)):
-    ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=255)
-    ax.set(xticks=[], yticks=[], xlabel=f"{k / (len(strip) - 1):.2f}")
-fig.suptitle("From one noise vector to another in nine steps")
+z_pair, t = noise(2, Z), np.linspace(0, 1, 9, dtype="float32")[:, None]
+strip = generate((1 - t) * z_pair[0] + t * z_pair[1])  # nine points on the line
+plot_image_grid(strip, [f"t = {s:.2f}" for s in t[:, 0]], ncols=9, cmap="gray", vmax=255, size=1)
+plt.suptitle("From one noise vector to another in nine steps")
 plt.show()
 
 # %% [markdown]
@@ -620,12 +564,8 @@ plt.show()
 
 # %% tags=["remove-output"]
 def show_point(t=0.5):
-    mix = ((1 - t) * z_pair[0] + t * z_pair[1])[None]
-    image = to_pixels(generator.predict(mix, verbose=0))[0, ..., 0]
-    plt.figure(figsize=(2, 2))
-    plt.imshow(image, cmap="gray", vmin=0, vmax=255)
-    plt.title(f"t = {t:.2f}")
-    plt.axis("off")
+    image = generate(((1 - t) * z_pair[0] + t * z_pair[1])[None])
+    plot_image_grid(image, [f"t = {t:.2f}"], ncols=1, cmap="gray", vmax=255, size=2)
     plt.show()
 
 
@@ -694,26 +634,24 @@ assert kept > 0.8, kept
 # scikit-image's brick wall to 128×128 pixels so that its bricks fit the body's small receptive
 # fields, and match three layers with Adam on the pixels.
 
+
 # %%
-texture_layers = keras.Model(
-    body.input, [body.get_layer(f"block{k}_relu2").output for k in (1, 2, 3)]
-)
+def taps(name):  # the body's layer `name` in each of its three blocks, as one model
+    return keras.Model(body.input, [body.get_layer(f"block{k}_{name}").output for k in (1, 2, 3)])
+
+
+texture_layers = taps("relu2")
 
 
 def grams(image, layers=texture_layers):
-    out = []
-    for f in layers(image):
-        f = ops.reshape(f, (-1, f.shape[-1]))
-        out.append(ops.matmul(ops.transpose(f), f) / ops.cast(ops.shape(f)[0], "float32"))
-    return out
+    flat = [ops.reshape(f, (-1, f.shape[-1])) for f in layers(image)]  # positions x channels
+    return [ops.matmul(ops.transpose(f), f) / ops.cast(ops.shape(f)[0], "float32") for f in flat]
 
 
 def gram_distance(image, target, layers=texture_layers):
     """Sum over layers of the squared Gram difference, relative to the target's Gram size."""
-    return sum(
-        ops.sum(ops.square(g - t)) / float(np.sum(t**2))
-        for g, t in zip(grams(image, layers), target)
-    )
+    pairs = zip(grams(image, layers), target)
+    return sum(ops.sum(ops.square(g - t)) / float(np.sum(t**2)) for g, t in pairs)
 
 
 def as_input(image):
@@ -726,12 +664,10 @@ brick_grams = [ops.convert_to_numpy(g) for g in grams(brick)]
 start_noise = rng.uniform(100, 156, brick.shape).astype("float32")
 texture = keras.Variable(start_noise.copy())  # the optimiser must not move start_noise
 pixel_adam = keras.optimizers.Adam(4.0)
-start = time.perf_counter()
 for _ in range(profile.pick(quick=150, full=1000, smoke=20)):
     (grad,) = gradients(lambda x: gram_distance(x, brick_grams), ops.convert_to_numpy(texture))
     pixel_adam.apply([grad], [texture])
 synthesised = ops.convert_to_numpy(texture)
-print(f"texture synthesis: {time.perf_counter() - start:.1f} s")
 
 # %% [markdown]
 # How close is the result to the brick wall? At the three layers in the loss it was driven
@@ -741,22 +677,14 @@ print(f"texture synthesis: {time.perf_counter() - start:.1f} s")
 # started from and of another real texture, gravel?
 
 # %%
-unmatched = keras.Model(body.input, [body.get_layer(f"block{k}_relu1").output for k in (1, 2, 3)])
+unmatched = taps("relu1")
 brick_unmatched = [ops.convert_to_numpy(g) for g in grams(brick, unmatched)]
-candidates = {
-    "the noise it started from": start_noise,
-    "gravel (another real texture)": gravel,
-    "the synthesised texture": synthesised,
-}
+candidates = {"the noise it started from": start_noise, "gravel (another real texture)": gravel}
+candidates["the synthesised texture"] = synthesised
+columns = {"layers in the loss": (brick_grams, texture_layers)}
+columns["layers not in the loss"] = (brick_unmatched, unmatched)
 distances_to_brick = pd.DataFrame(
-    {
-        "layers in the loss": {
-            k: float(gram_distance(x, brick_grams)) for k, x in candidates.items()
-        },
-        "layers not in the loss": {
-            k: float(gram_distance(x, brick_unmatched, unmatched)) for k, x in candidates.items()
-        },
-    }
+    {c: {k: float(gram_distance(x, *t)) for k, x in candidates.items()} for c, t in columns.items()}
 ).rename_axis("Gram distance to the brick wall")
 distances_to_brick.round(4)
 
@@ -773,17 +701,9 @@ if not profile.smoke:  # needs the full synthesis: not in a smoke run
     assert away["the synthesised texture"] < away["the noise it started from"] / 10, away
 
 # %%
-panels = {
-    "camera": camera,
-    "deep dream (block3)": dream[0, ..., 0],
-    "brick wall, 128x128": brick[0, ..., 0],
-    "synthesised from noise": synthesised[0, ..., 0],
-}
-fig, axes = plt.subplots(1, 4, figsize=(12, 3.2))
-for ax, (title, image) in zip(axes, panels.items()):
-    ax.imshow(image, cmap="gray", vmin=0, vmax=255)
-    ax.set(title=title, xticks=[], yticks=[])
-fig.suptitle("Generating by gradient with the Fashion-MNIST body (stand-in for VGG-19)")
+titles = ["camera", "deep dream (block3)", "brick wall, 128x128", "synthesised from noise"]
+plot_image_grid([camera, dream, brick, synthesised], titles, ncols=4, cmap="gray", vmax=255, size=3)
+plt.suptitle("Generating by gradient with the Fashion-MNIST body (stand-in for VGG-19)")
 plt.show()
 
 # %% [markdown]
@@ -796,10 +716,8 @@ plt.show()
 # `pool4`, Keras' `block4_pool`), both work at the scale of objects. The full profile tries:
 
 # %%
-if profile.quick:
-    print("quick profile: the VGG-19 dream runs with HELPERS_PROFILE=full")
-elif offline_mode():
-    print("HELPERS_OFFLINE is set, so no VGG-19 weights; the Fashion-MNIST dream stands in")
+if profile.quick or offline_mode():  # VGG-19's weights are a download of 80 MB
+    print("the VGG-19 dream runs with HELPERS_PROFILE=full, online (not HELPERS_OFFLINE)")
 else:
     try:
         vgg19 = keras.applications.VGG19(include_top=False, weights="imagenet")
@@ -813,39 +731,21 @@ else:
             (grad,) = gradients(lambda x: ops.mean(ops.square(pool4(x))), vgg_in)
             vgg_in = vgg_in + 2.0 * grad / (np.abs(grad).mean() + 1e-8)
         rgb = (vgg_in[0, ..., ::-1] + [123.68, 116.779, 103.939]).clip(0, 255) / 255
-        fig, axes = plt.subplots(1, 2, figsize=(8, 4))
-        for ax, (title, image) in zip(
-            axes, {"astronaut": astronaut / 255, "VGG-19 pool4": rgb}.items()
-        ):
-            ax.imshow(image)
-            ax.set(title=title, xticks=[], yticks=[])
+        plot_image_grid([astronaut / 255, rgb], ["astronaut", "VGG-19 pool4"], ncols=2, size=4)
         plt.show()
 
 # %% [markdown]
 # ## The seeds and this notebook
 
 # %%
-pd.set_option("display.max_colwidth", None)
 seed_vs_ours = pd.DataFrame(
     [
-        (
-            "V(D, G)",
-            "generator's loss + discriminator's loss",
-            "D maximises V; G minimises its 2nd term",
-        ),
+        ("V(D, G)", "generator's loss + discriminator's loss", "D maximises V; G minimises term 2"),
         ("best discriminator", "(not stated)", "p_data / (p_data + p_g), checked"),
         ("V(D*, G) for N(1,1) vs N(-1,1)", "(not stated)", f"{v_star:.5f} = -log 4 + 2 x {js:.5f}"),
-        (
-            "generator gradient at logit -6",
-            "(not stated)",
-            f"{saturating:+.4f} vs {non_saturating:+.4f}",
-        ),
+        ("G's gradient at logit -6", "(not stated)", f"{saturating:+.4f} vs {non_saturating:+.4f}"),
         ("ring GAN, mean D on real data", "(no toy)", f"{d_real:.3f}"),
-        (
-            "DCGAN Fréchet distance, start -> end",
-            "(no measure)",
-            f"{distances[0]:.1f} -> {distances[-1]:.1f}",
-        ),
+        ("DCGAN Fréchet distance", "(no measure)", f"{distances[0]:.1f} -> {distances[-1]:.1f}"),
         ("deep dream layer", "VGG-19 pool4", "Fashion body block3 (stand-in); pool4 in full"),
     ],
     columns=["", "seeds", "here"],
@@ -872,16 +772,46 @@ seed_vs_ours
 #
 # ## Exercises
 #
+# Exercises 1, 3 and 6 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q3`, `ex.q6`).
+#
 # 1. Train the ring GAN with the minimax generator loss: compile `stacked2` with the loss
-#    `lambda y, l: -BCE(ops.zeros_like(y), l)`. Does it still learn here, where the
-#    discriminator starts unsure? Give the discriminator 200 rounds alone first and try again.
+#    `lambda y, l: -BCE(ops.zeros_like(y), l)`. First, where the discriminator starts unsure,
+#    at $D(G(z)) = \tfrac12$: what are the gradients of the minimax loss $\log(1 - D)$ and of
+#    the non-saturating $-\log D$ with respect to the logit (`grad_minimax`,
+#    `grad_non_saturating`)? Does it still learn here? Give the discriminator 200 rounds alone
+#    first and try again.
+
+# %%
+from helpers.exercises import lecture10 as ex
+
+grad_minimax = ...  # d log(1 - D) / d logit at D(G(z)) = 1/2
+grad_non_saturating = ...  # d (-log D) / d logit there
+ex.q1.check(grad_minimax, grad_non_saturating)
+
+# %% [markdown]
 # 2. Make the ring harder: 25 modes on a 5×5 grid, or `SPREAD = 0.02`. How many modes are dropped?
 # 3. Compute $V(D^*, G)$ for $p_g = \mathcal{N}(\mu, 1)$ with $\mu$ from $-3$ to $1$ and plot it
-#    against $\mu$. Where is its minimum, and what is its value there?
+#    against $\mu$. Where is its minimum (`mu_best`), and what is its value there (`v_min`)?
+
+# %%
+mu_best = ...  # the mean of the generator's Gaussian where V(D*, G) is smallest
+v_min = ...  # V(D*, G) there
+ex.q3.check(mu_best, v_min)
+
+# %% [markdown]
 # 4. Add batch normalisation to the DCGAN's discriminator after its second convolution. What
 #    happens to training, and why (see the note on frozen batch norm)?
 # 5. Match only the first layer's Gram matrix in the texture synthesis, then only the third.
 #    What does each layer contribute?
+# 6. The Fréchet distance in one dimension: a feature of real images follows
+#    $\mathcal{N}(0, 1)$, the same feature of generated images $\mathcal{N}(2, 9)$ (mean 2,
+#    variance 9). Compute their Fréchet distance by hand (`fd`), then check it with `frechet`.
+
+# %%
+fd = ...  # the Fréchet distance between N(0, 1) and N(2, 9)
+ex.q6.check(fd)
 
 # %% [markdown]
 # ## Solutions
@@ -905,6 +835,7 @@ ax.set(xlabel="mean of the generator's Gaussian", ylabel="V(D*, G)", title="The 
 ax.legend()
 plt.show()
 print(f"minimum {min(values):.5f} at mu = {mus[np.argmin(values)]:.2f}")
+ex.q3.check(mus[np.argmin(values)], min(values))
 
 # %% [markdown]
 # **Exercise 5** (what each layer of the texture contributes):

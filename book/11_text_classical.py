@@ -797,16 +797,44 @@ closing.round(3)
 #
 # ## Exercises
 #
+# Exercises 3, 4 and 5 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q3.hint()` prints a
+# hint and `ex.q3.solution()` the answer (likewise `ex.q4`, `ex.q5`). The checks know the
+# tweets; with `COMPETITION_CSV` set they do not apply.
+#
 # 1. Replace the Porter stemmer by no stemming at all, and by NLTK's Snowball stemmer. Which
 #    gives the best nested F1 for TF-IDF + LR?
 # 2. Add the meta features to the TF-IDF matrix (scaled, with `scipy.sparse.hstack`) and train
 #    one logistic regression on both. Does it match the stack?
-# 3. Tune `C` of the TF-IDF logistic regression by nested cross-validation (an inner grid
-#    search inside each fold). How far is the best `C` from the report's 0.1?
+# 3. Tune `C` of the TF-IDF logistic regression by nested cross-validation: an inner grid
+#    search over C in 0.1, 0.3, 1, 3 and 10, scored by AUC with three folds, inside each of
+#    the five folds. Which C does it choose (`best_c`), how far is it from the report's 0.1,
+#    and what nested F1 does the tuned model reach (`f1_c_tuned`)?
+
+# %%
+from helpers.exercises import lecture11 as ex
+
+best_c = ...  # the C the inner search chose
+f1_c_tuned = ...  # the nested F1 of the model with C tuned inside each fold
+ex.q3.check(best_c, f1_c_tuned)
+
+# %% [markdown]
 # 4. Use `KFold` without stratification and compare each fold's share of positives with
-#    `StratifiedKFold`'s.
-# 5. Remove the link count from the meta features and rerun the stack. How much of its lead
-#    came from the links?
+#    `StratifiedKFold`'s, both with five shuffled folds and the lecture's seed 43.
+
+# %%
+kfold_shares = ...  # the share of positives in each of KFold's five held-out folds
+stratified_shares = ...  # the same for StratifiedKFold
+ex.q4.check(kfold_shares, stratified_shares)
+
+# %% [markdown]
+# 5. Remove the link count from the meta features and rerun the stack. What nested F1 does
+#    the meta-feature model reach without it (`f1_meta_no_links`)? How much of the stack's
+#    lead came from the links?
+
+# %%
+f1_meta_no_links = ...  # nested F1 of the meta features without the link count
+ex.q5.check(f1_meta_no_links)
 
 # %% [markdown]
 # ## Solutions
@@ -823,6 +851,8 @@ inner = GridSearchCV(
 oof_inner, _ = out_of_fold(inner, x_tfidf, x_tfidf_test)
 print(f"nested F1 with C tuned inside each fold: {nested_f1(y_train, oof_inner):.4f}")
 print("C chosen in the last fold:", inner.best_params_["C"])
+if not csv:  # the checks know the tweets, not Quora's questions
+    ex.q3.check(inner.best_params_["C"], nested_f1(y_train, oof_inner))
 
 # %% [markdown]
 # **Exercise 4**
@@ -830,12 +860,16 @@ print("C chosen in the last fold:", inner.best_params_["C"])
 # %% tags=["hide-cell"]
 from sklearn.model_selection import KFold
 
+fold_shares = {}
 for splitter in (
     KFold(5, shuffle=True, random_state=43),
     StratifiedKFold(5, shuffle=True, random_state=43),
 ):
     shares = [y_train[held_out].mean() for _, held_out in splitter.split(train.text, y_train)]
+    fold_shares[type(splitter).__name__] = shares
     print(f"{type(splitter).__name__:16s}", np.round(shares, 4))
+if not csv:  # the checks know the tweets, not Quora's questions
+    ex.q4.check(fold_shares["KFold"], fold_shares["StratifiedKFold"])
 
 # %% [markdown]
 # **Exercise 5**
@@ -850,3 +884,5 @@ without_links[:, 0], without_links_test[:, 0] = oof_meta, test_meta  # column 0:
 oof_stack2, _ = out_of_fold(stacker, without_links, without_links_test)
 print(f"meta without links, nested F1: {nested_f1(y_train, oof_meta):.4f}")
 print(f"stack without links, nested F1: {nested_f1(y_train, oof_stack2):.4f}")
+if not csv:  # the checks know the tweets, not Quora's questions
+    ex.q5.check(nested_f1(y_train, oof_meta))

@@ -650,15 +650,41 @@ if not csv:  # on the tweets, as the text says
 #
 # ## Exercises
 #
+# Exercises 2, 3 and 6 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q2.hint()` prints a
+# hint and `ex.q2.solution()` the answer (likewise `ex.q3`, `ex.q6`). The checks know the
+# tweets; with `COMPETITION_CSV` set the vocabulary, and so exercise 2's answer, differs.
+#
 # 1. Repeat the comparison of pretrained and scratch vectors with `baseline(..., seed=s)` for
 #    three more seeds. Does the ordering on the test period hold every time? On validation?
 # 2. Train the baseline with the pretrained vectors unfrozen at a low rate after two frozen
-#    epochs. Does fine-tuning the table help at this size?
-# 3. Replace spatial dropout by word dropout (`Dropout(0.2, noise_shape=(None, MAXLEN, 1))`)
-#    in the final model and compare validation F1.
+#    epochs. How many more parameters does unfreezing train (`added_parameters`)? Does
+#    fine-tuning the table help at this size?
+
+# %%
+from helpers.exercises import lecture12 as ex
+
+added_parameters = ...  # how many parameters unfreezing the table adds to the training
+ex.q2.check(added_parameters)
+
+# %% [markdown]
+# 3. Replace spatial dropout by word dropout (`word_dropout`, a `Dropout(0.2, ...)` layer with
+#    the noise shape that drops whole words) in the final model and compare validation F1.
+
+# %%
+word_dropout = ...  # a Keras layer that zeroes whole words of a (batch, MAXLEN, DIM) input
+ex.q3.check(word_dropout)
+
+# %% [markdown]
 # 4. Skip the batch-norm re-estimation in SWA (pass `x=None`) and compare validation F1.
 # 5. Plot the learning rate the cyclical schedule set at every batch
 #    (`rate.history["learning_rate"]`).
+# 6. Count by hand the trainable parameters of the baseline with the frozen pretrained table
+#    (`n_baseline`), layer by layer, and compare with the number in the baseline's table.
+
+# %%
+n_baseline = ...  # trainable parameters of baseline(matrix, trainable=False)
+ex.q6.check(n_baseline)
 
 # %% [markdown]
 # ## Solutions

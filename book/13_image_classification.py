@@ -681,16 +681,46 @@ pd.DataFrame(
 #
 # ## Exercises
 #
+# Exercises 3, 5 and 6 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q3.hint()` prints a
+# hint and `ex.q3.solution()` the answer (likewise `ex.q5`, `ex.q6`).
+#
 # 1. Run `lr_find` on `single` once more, after its training. How does the curve compare with
 #    the two above, and what does that say about the rate for a few more epochs?
 # 2. Compare `fine_tune(6, lr_mult=m)` for `m` = 1, 10, 100 and 1000, over two seeds and with
 #    paired standard errors. From which `m` on do discriminative rates cost accuracy here?
 # 3. Plot the one-cycle schedule for `pct_start=0.1` and `0.5` with
-#    `helpers.schedules.one_cycle` and `helpers.schedules.sample`, and train with each.
-#    Which works better here?
+#    `helpers.schedules.one_cycle` and `helpers.schedules.sample` (a peak rate of 1e-3 over
+#    200 batches), and train with each. At which batch (counted from 0) does each peak, and
+#    what rate does the first batch get? Which works better here?
+
+# %%
+from helpers.exercises import lecture13 as ex
+
+peak_batch_01 = ...  # the batch where the rate peaks with pct_start=0.1
+peak_batch_05 = ...  # the same with pct_start=0.5
+first_rate = ...  # the rate of the first batch
+ex.q3.check(peak_batch_01, peak_batch_05, first_rate)
+
+# %% [markdown]
 # 4. Look at the top losses of the final model. How many would you label differently?
 # 5. Read Leslie Smith's "Cyclical Learning Rates for Training Neural Networks" and implement
-#    its triangular schedule as a Keras callback.
+#    its triangular schedule: first as a function `triangular_lr(iteration, base_lr, max_lr,
+#    step_size)`, the rate at batch `iteration` (`step_size` batches make half a cycle), then
+#    as a Keras callback.
+
+# %%
+triangular_lr = ...  # a function of (iteration, base_lr, max_lr, step_size)
+ex.q5.check(triangular_lr)
+
+# %% [markdown]
+# 6. Read `fine_tune`'s source above. What peak learning rate does each of the four layer
+#    groups get in the second stage of `fine_tune(4, base_lr=2e-3, lr_mult=10)`? Work it out,
+#    then compare with what that call prints.
+
+# %%
+group_rates = ...  # four rates, from the first group to the head
+ex.q6.check(group_rates)
 
 # %% [markdown]
 # ## Solutions
@@ -707,13 +737,17 @@ pd.DataFrame(
 from helpers.schedules import one_cycle, sample
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
+peaks = {}
 for pct_start in (0.1, 0.25, 0.5):
     rates = sample(one_cycle(1e-3, pct_start=pct_start)[0], 200)
-    ax.plot(rates, label=f"pct_start = {pct_start} (peak at batch {rates.argmax()})")
+    peaks[pct_start] = int(rates.argmax())
+    ax.plot(rates, label=f"pct_start = {pct_start} (peak at batch {peaks[pct_start]})")
 ax.set(xlabel="batch (of 200)", ylabel="learning rate", title="One cycle: warm-up share")
 ax.legend()
 plt.show()
-assert sample(one_cycle(1e-3, pct_start=0.1)[0], 200).argmax() < 25
+print(f"first rate {rates[0]:.1e} (1e-3 / 25), last {rates[-1]:.1e}")
+assert peaks[0.1] < 25
+ex.q3.check(peaks[0.1], peaks[0.5], rates[0])
 
 # %% [markdown]
 # **Exercise 5** (Smith's triangular cyclical rate as a Keras callback):
@@ -731,3 +765,16 @@ clr.plot()
 plt.show()
 used = np.array(clr.history["learning_rate"])
 print(f"{len(used)} batches; the rate peaks {int(np.sum(np.isclose(used, used.max())))} times")
+
+
+def triangular_lr(iteration, base_lr, max_lr, step_size):
+    """Smith's triangular policy: step_size batches up from base_lr to max_lr, as many down."""
+    cycle = np.floor(1 + iteration / (2 * step_size))
+    x = np.abs(iteration / step_size - 2 * cycle + 1)
+    return base_lr + (max_lr - base_lr) * np.maximum(0, 1 - x)
+
+
+half_cycle = (len(used) - 1) / 4
+smith = [triangular_lr(k, 1e-4, 1e-3, half_cycle) for k in range(len(used))]
+assert np.allclose(used, smith, rtol=1e-4), (used[:5], smith[:5])
+ex.q5.check(triangular_lr)

@@ -458,12 +458,41 @@ pd.DataFrame(
 #
 # ## Exercises
 #
+# Exercises 1, 2 and 3 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q1.hint()` prints a
+# hint and `ex.q1.solution()` the answer (likewise `ex.q2`, `ex.q3`).
+#
 # 1. Train the mosaic model with a softmax output and categorical cross-entropy on the
-#    normalised label vectors. What goes wrong when a mosaic shows two classes?
+#    normalised label vectors. What goes wrong when a mosaic shows two classes? Give the
+#    highest probability a softmax can give each of two classes at once, and the share of the
+#    test mosaics that a softmax at threshold 0.5 must get wrong, whatever it learns.
+
+# %%
+from helpers.exercises import lecture14 as ex
+
+max_both = ...  # the most a softmax can give each of two classes at once
+share_lost = ...  # the share of test mosaics a softmax at 0.5 cannot get right
+ex.q1.check(max_both, share_lost)
+
+# %% [markdown]
 # 2. Use `keras.metrics.F1Score(average="macro", threshold=...)` instead of the accuracy and
-#    choose the threshold for it. Is the best threshold the same?
-# 3. Replace the soft-argmax head with `Flatten` and `Dense(2)`, and compare the errors after
-#    the same number of epochs.
+#    choose the threshold for it: write `choose_threshold(probs, targets)`, which returns the
+#    one of the 29 `thresholds` with the best macro F1 on the probabilities and labels it is
+#    given, and call it on the validation predictions. Is the best threshold the same?
+
+# %%
+choose_threshold = ...  # a function of (probs, targets) returning a threshold
+ex.q2.check(choose_threshold)
+
+# %% [markdown]
+# 3. Replace the soft-argmax head with `Flatten` and `Dense(2)` (a model `flat_model` on a copy
+#    of the body), and compare the errors after the same number of epochs.
+
+# %%
+flat_model = ...  # the body, then Flatten and Dense(2)
+ex.q3.check(flat_model)
+
+# %% [markdown]
 # 4. Train the regressor on a random-frame split and compare its validation and test errors.
 #    Does this network profit from the leak? Would a network with a dense head on the
 #    flattened pixels profit more? Try it.
@@ -482,7 +511,11 @@ pd.DataFrame(
 # more classes is wrong before any training. A lower threshold helps, but the outputs now
 # compete: one class's evidence lowers the others'.
 shown = ym_test.sum(axis=1)
-print(f"test mosaics with 2 or more classes: {(shown >= 2).mean():.1%}")
+share_lost = float((shown >= 2).mean())
+two_classes = keras.ops.softmax(np.array([20.0, 20.0] + [-20.0] * 8))
+max_both = float(keras.ops.convert_to_numpy(two_classes)[0])
+print(f"two equal classes get {max_both:.3f} each; test mosaics with 2 or more: {share_lost:.1%}")
+ex.q1.check(max_both, share_lost)
 keras.utils.set_random_seed(0)
 softmax_body = backbone.copy()
 softmax_model = keras.Sequential(
@@ -516,11 +549,18 @@ if not profile.smoke:  # needs real training: not in a smoke run
 # (precision and recall per class), so it prefers a lower threshold that finds more of them.
 from sklearn.metrics import f1_score
 
-f1 = [f1_score(ym_valid, valid_probs > t, average="macro", zero_division=0) for t in thresholds]
-best_f1_threshold = float(thresholds[int(np.argmax(f1))])
+
+def choose_threshold(probs, targets):
+    """The one of the 29 thresholds with the best macro F1 on these probabilities."""
+    f1 = [f1_score(targets, probs > t, average="macro", zero_division=0) for t in thresholds]
+    return float(thresholds[int(np.argmax(f1))])
+
+
+best_f1_threshold = choose_threshold(valid_probs, ym_valid)
 print(f"best threshold for accuracy {best_threshold:.2f}, for macro F1 {best_f1_threshold:.2f}")
 print(
     f"test macro F1 at that threshold: "
     f"{f1_score(ym_test, test_probs > best_f1_threshold, average='macro'):.3f}"
 )
 assert best_f1_threshold < best_threshold  # strictly lower, as the comment above says
+ex.q2.check(choose_threshold)

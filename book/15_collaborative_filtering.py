@@ -471,14 +471,40 @@ pd.DataFrame(
 #
 # ## Exercises
 #
+# Exercises 2, 3 and 4 check your answer: fill in the cell under the exercise and run it. It
+# says **Correct**, or **Not yet** with a hint aimed at the mistake. `ex.q2.hint()` prints a
+# hint and `ex.q2.solution()` the answer (likewise `ex.q3`, `ex.q4`).
+#
 # 1. Try 10, 20 and 100 factors, and weight decays 0.01, 0.1 and 0.3. Plot the validation
 #    RMSE against each.
 # 2. Split by time instead of at random: validate on each user's latest ratings (the
-#    `timestamp` array). Why is the RMSE worse, and which split tells the truth about a
-#    deployed recommender?
+#    `timestamp` array), a fifth of each user's, as a mask `latest` over the rows of `ratings`.
+#    Why is the RMSE worse, and which split tells the truth about a deployed recommender?
+
+# %%
+from helpers.exercises import lecture15 as ex
+
+latest = ...  # True for each user's latest fifth of the ratings, one value per rating
+ex.q2.check(latest)
+
+# %% [markdown]
 # 3. Replace the dot product with a small neural network on the concatenated factors
-#    (fastai's `CollabNN`). Does it beat the dot product?
-# 4. Find the films closest to your favourite film by the cosine similarity of their factors.
+#    (fastai's `CollabNN`): 50 factors per user and per film, concatenated, a hidden
+#    `Dense(100, activation="relu")`, then one output squashed into (0, 5.5) as in
+#    `collab_model`. Does `nn_model` beat the dot product?
+
+# %%
+nn_model = ...  # a Keras model from (user, film) pairs to one rating each
+ex.q3.check(nn_model)
+
+# %% [markdown]
+# 4. Find the films closest to your favourite film by the cosine similarity of their factors:
+#    write `cosine_similarity(factors, film)`, which returns the similarity of every film's
+#    factors (a row of `factors`) with those of `film`.
+
+# %%
+cosine_similarity = ...  # a function of (factors, film) returning one value per film
+ex.q4.check(cosine_similarity)
 
 # %% [markdown]
 # ## Solutions
@@ -511,15 +537,23 @@ time_predictions = by_time.model.predict(valid_time[0], batch_size=4096, verbose
 time_rmse = float(np.sqrt(np.mean((time_predictions - valid_time[1]) ** 2)))
 print(f"validation RMSE: random split {rmse(decayed.model):.3f}, latest ratings {time_rmse:.3f}")
 assert time_rmse > rmse(decayed.model)
+ex.q2.check(latest)
 
 # %% [markdown]
 # **Exercise 4** (the films closest to a favourite, by cosine similarity of their factors):
 
+
 # %% tags=["hide-cell"]
+def cosine_similarity(factors, film):
+    """The cosine similarity of every row of ``factors`` with row ``film``."""
+    unit = factors / np.linalg.norm(factors, axis=1, keepdims=True)
+    return unit @ unit[film]
+
+
 favourite = int(np.argmax(counts))  # the most rated film, as an example
-unit = item_factors / np.linalg.norm(item_factors, axis=1, keepdims=True)
-similarity = unit @ unit[favourite]
+similarity = cosine_similarity(item_factors, favourite)
 candidates = common[common != favourite]  # films with at least 50 ratings
 nearest = candidates[np.argsort(-similarity[candidates])[:6]]
 print(f"closest to {titles[favourite]}:")
 print(pd.DataFrame({"film": titles[nearest], "cosine": similarity[nearest].round(3)}).to_string())
+ex.q4.check(cosine_similarity)

@@ -190,16 +190,32 @@ def plot_confusion_matrix(matrix, class_names: Sequence[str], *, ax=None):
     return display.ax_
 
 
-def plot_image_grid(images, titles: Sequence[str], *, ncols: int = 3, title: str = ""):
-    """Greyscale images in a grid, each with its title; returns the figure."""
+def plot_image_grid(
+    images,
+    titles: Sequence[str],
+    *,
+    ncols: int = 3,
+    title: str = "",
+    cmap: str = "gray_r",
+    vmax: float | None = None,
+    size: float = 2.2,
+):
+    """Greyscale (or colour) images in a grid, each with its title; returns the figure.
+
+    ``cmap="gray_r"`` draws ink dark on white (MNIST-style digits); pass ``cmap="gray"`` for
+    photographs. With ``vmax`` every image is drawn on the same scale, 0 to ``vmax`` (255 for
+    raw pixels), so that images compare; without it each is stretched to its own range.
+    ``size`` is the width of one image in inches.
+    """
     import matplotlib.pyplot as plt
 
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows))
     for ax in np.ravel(axes):
         ax.axis("off")
+    scale = {} if vmax is None else {"vmin": 0, "vmax": vmax}
     for ax, image, text in zip(np.ravel(axes), images, titles):
-        ax.imshow(np.squeeze(image), cmap="gray_r")
+        ax.imshow(np.squeeze(image), cmap=cmap, **scale)
         ax.set_title(text, fontsize=9)
     if title:
         fig.suptitle(title)

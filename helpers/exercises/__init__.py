@@ -232,7 +232,15 @@ def _is_unfilled(value: Any) -> bool:
 
 
 def _say(text: str) -> None:
-    print(textwrap.fill(text, width=88, break_long_words=False, break_on_hyphens=False))
+    """Print ``text`` wrapped to 88 columns; its own line breaks (code in a solution) stay."""
+    lines = text.split("\n")
+    wrapped = [
+        textwrap.fill(line, width=88, break_long_words=False, break_on_hyphens=False)
+        if not line.startswith(" ")
+        else line
+        for line in lines
+    ]
+    print("\n".join(wrapped))
 
 
 def all_exercises() -> dict[str, dict[int, Exercise]]:
