@@ -98,7 +98,7 @@ from helpers.backbones import FASHION_BODIES, fashion_body, load_backbone
 from helpers.constructed import make_fashion_locations, make_fashion_pair
 from helpers.datasets import load_cats_vs_dogs, load_fashion_mnist
 from helpers.fetch import DataUnavailableError
-from helpers.interpret import Interpretation
+from helpers.interpret import Interpretation, paired_gap
 from helpers.learner import Learner, discriminative
 from helpers.schedules import ParamScheduler, sgdr
 from helpers.training import FlipZoom, cached_features, predict_tta, reestimate_batch_norm
@@ -143,19 +143,16 @@ L = keras.layers
 fashion = load_fashion_mnist()
 half = load_backbone("fashion-mnist-half")
 body_40k = load_backbone("fashion-mnist-40k")
-SEEN = FASHION_BODIES["fashion-mnist-half"].classes  # what the half body learned
-NEW = [c for c in range(10) if c not in SEEN]
-new_names = [fashion.class_names[c] for c in NEW]
-number = np.full(10, -1)
-number[NEW] = np.arange(5)  # a new class -> the output of our 5-way head
+NEW = [c for c in range(10) if c not in FASHION_BODIES["fashion-mnist-half"].classes]
+number = np.searchsorted(NEW, np.arange(10))  # a new class -> the output of our 5-way head
 first_unseen = FASHION_BODIES["fashion-mnist-40k"].items  # the 40k body saw the items before
 unseen = np.arange(len(fashion.y_train)) >= first_unseen
 is_new, is_new_test = np.isin(fashion.y_train, NEW) & unseen, np.isin(fashion.y_test, NEW)
 x_new, y_new = fashion.x_train[is_new][..., None], number[fashion.y_train[is_new]]
 x_new_test, y_new_test = fashion.x_test[is_new_test][..., None], number[fashion.y_test[is_new_test]]
 print(
-    f"new classes: {', '.join(new_names)}; {len(x_new):,} to label (training items "
-    f"{first_unseen:,} on), {len(x_new_test):,} test"
+    f"new classes: {', '.join(fashion.class_names[c] for c in NEW)}; {len(x_new):,} to label "
+    f"(training items {first_unseen:,} on), {len(x_new_test):,} test"
 )
 
 # %%
@@ -163,11 +160,8 @@ LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
 def train(model, x, y, steps=150, lr=1e-3, seed=0):
-    """Adam for `steps` mini-batches of 32, however many images there are.
-
-    The images are reshuffled after every pass, as epochs would be, but fed to one call of
-    `fit`: 150 epochs of one batch each spend most of their time starting and ending epochs.
-    """
+    """Adam for `steps` mini-batches of 32, reshuffled after every pass, in one call of `fit`
+    (150 epochs of one batch each would spend most of their time starting and ending epochs)."""
     rng = np.random.default_rng(seed)
     passes = -(-steps * 32 // len(x))
     order = np.concatenate([rng.permutation(len(x)) for _ in range(passes)])[: steps * 32]
@@ -176,48 +170,45 @@ def train(model, x, y, steps=150, lr=1e-3, seed=0):
     return model
 
 
+def transfer_task(data, frozen, scratch):
+    """What `frozen_vs_scratch` takes: the data (x, y, x_test, y_test), each frozen body with
+    its features of the test images (computed once), and a function that builds scratch's net."""
+    frozen = {name: (body, cached_features(body, data[2])) for name, body in frozen.items()}
+    return data, frozen, scratch
+
+
 def frozen_vs_scratch(task, n_labels, seed):
     """Test accuracy with n_labels training images, balanced over the classes: a linear head
     on each frozen body's features, and the whole network trained from scratch."""
-    rng = np.random.default_rng(seed)
-    k = task["classes"]
-    pick = np.concatenate(
-        [rng.choice(np.flatnonzero(task["y"] == c), n_labels // k, replace=False) for c in range(k)]
-    )
-    x, y = task["x"][pick], task["y"][pick]
+    (x_all, y_all, x_test, y_test), frozen, scratch = task
+    rng, k = np.random.default_rng(seed), int(y_all.max()) + 1
+    by_class = [np.flatnonzero(y_all == c) for c in range(k)]
+    pick = np.concatenate([rng.choice(i, n_labels // k, replace=False) for i in by_class])
+    x, y = x_all[pick], y_all[pick]
     scores = {"labels": n_labels, "seed": seed}
     keras.utils.set_random_seed(seed)
-    for name, (body, features_test) in task["frozen"].items():
+    for name, (body, features_test) in frozen.items():
         features = cached_features(body, x)  # the frozen body, run once
         head = keras.Sequential([keras.Input(features.shape[1:]), L.Flatten(), L.Dense(k)])
         train(head, features, y, seed=seed)
-        scores[name] = head.evaluate(features_test, task["y_test"], verbose=0)[1]
-    scratch = task["scratch"]()
-    train(scratch, x, y, seed=seed)
-    reestimate_batch_norm(scratch, x)  # fair to scratch: see lecture 13
-    scores["from scratch"] = scratch.evaluate(task["x_test"], task["y_test"], verbose=0)[1]
+        scores[name] = head.evaluate(features_test, y_test, verbose=0)[1]
+    model = train(scratch(), x, y, seed=seed)
+    reestimate_batch_norm(model, x)  # fair to scratch: see lecture 13
+    scores["from scratch"] = model.evaluate(x_test, y_test, verbose=0)[1]
     return scores
 
 
 # %%
 keras.utils.set_random_seed(0)
-frozen = {
-    "other classes": half.model,
-    "random weights": fashion_body(),
-    "same classes": body_40k.model,
-}
-new_half = {
-    "classes": 5,
-    "x": x_new,
-    "y": y_new,
-    "x_test": x_new_test,
-    "y_test": y_new_test,
-    # each frozen body with its features of the test images, computed once
-    "frozen": {name: (body, cached_features(body, x_new_test)) for name, body in frozen.items()},
-    "scratch": lambda: keras.Sequential(
-        [keras.Input((28, 28, 1)), fashion_body(), L.Flatten(), L.Dense(5)]
-    ),
-}
+frozen = {"other classes": half.model, "random weights": fashion_body()}
+frozen["same classes"] = body_40k.model
+
+
+def scratch_net():  # the bodies' architecture with random weights, and a 5-way head
+    return keras.Sequential([keras.Input((28, 28, 1)), fashion_body(), L.Flatten(), L.Dense(5)])
+
+
+new_half = transfer_task((x_new, y_new, x_new_test, y_new_test), frozen, scratch_net)
 
 
 # %% [markdown]
@@ -243,28 +234,22 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, marker in zip(MODELS, "Do^s", strict=True):
     ax.plot(by_count.index, by_count[name], marker=marker, label=name)
     ax.scatter(curve["labels"], curve[name], s=10, alpha=0.5)  # each draw of the labels
-ax.set(
-    xscale="log",
-    xlabel="labelled training images of the five new classes",
-    ylabel="test accuracy",
-    title="Five new classes: frozen bodies against training from scratch",
-)
+ax.set(xscale="log", ylabel="test accuracy")
+ax.set_xlabel("labelled training images of the five new classes")
+ax.set_title("Five new classes: frozen bodies against training from scratch")
 ax.set_xticks(label_counts, [f"{n:,}" for n in label_counts], minor=False)
 ax.xaxis.set_minor_locator(plt.NullLocator())
 ax.legend()
 plt.show()
 
 # %% tags=["remove-cell"]
-# The seed's claim, with a body that learned these classes (on other images): far ahead with
-# few labels, and ahead of every other model at every count.
+# The seed's claim: the same-classes body, far ahead with few labels and first at every count.
 same_few = by_count["same classes over scratch"].iloc[0]
 assert same_few > 0.15, by_count
 assert (by_count["same classes"] > by_count[MODELS[1:]].max(axis=1)).all(), by_count
-# A body that learned other classes: with few labels, little ahead of the random control
-# and close to the two models that know nothing of these classes; what it learned shows
-# with more labels; and with hundreds, training from scratch is ahead of it.
-learned_few = by_count["other classes over random"].iloc[0]
-learned_many = by_count["other classes over random"].iloc[-1]
+# A body that learned other classes: with few labels, at most a little ahead of the random
+# control and close to scratch; ahead of random with more labels; with hundreds, behind scratch.
+learned_few, learned_many = by_count["other classes over random"].iloc[[0, -1]]
 assert learned_few < 0.05, by_count
 assert np.ptp(by_count[MODELS[1:]].iloc[0]) < 0.08, by_count
 assert learned_many > max(learned_few, 0.03), by_count
@@ -315,41 +300,24 @@ else:
         print(f"no cats-and-dogs curve: {err.reason}; the Fashion curve above stands in")
     else:
 
-        def mobilenet():  # MobileNetV2's body, random weights, on photos with pixels 0-255
-            return keras.Sequential(
-                [
-                    keras.Input((96, 96, 3)),
-                    L.Rescaling(1 / 127.5, offset=-1),
-                    keras.applications.MobileNetV2((96, 96, 3), include_top=False, weights=None),
-                ]
-            )
+        def mobilenet(head=False):  # MobileNetV2, random weights (and a head), pixels 0-255
+            scale = L.Rescaling(1 / 127.5, offset=-1)
+            net = keras.applications.MobileNetV2((96, 96, 3), include_top=False, weights=None)
+            top = [L.GlobalAveragePooling2D(), L.Dense(2)] if head else []
+            return keras.Sequential([keras.Input((96, 96, 3)), scale, net, *top])
 
         keras.utils.set_random_seed(0)
         photo_bodies = {"same classes": imagenet.model, "random weights": mobilenet()}
-        cats_dogs = {
-            "classes": 2,
-            "x": photos.x_train,
-            "y": photos.y_train,
-            "x_test": photos.x_test,
-            "y_test": photos.y_test,
-            "frozen": {
-                name: (body, cached_features(body, photos.x_test))
-                for name, body in photo_bodies.items()
-            },
-            "scratch": lambda: keras.Sequential(
-                [mobilenet(), L.GlobalAveragePooling2D(), L.Dense(2)]
-            ),
-        }
+        data = photos.x_train, photos.y_train, photos.x_test, photos.y_test
+        cats_dogs = transfer_task(data, photo_bodies, lambda: mobilenet(head=True))
         rows = [frozen_vs_scratch(cats_dogs, n, s) for n in label_counts for s in seeds]
-        photo_curve = pd.DataFrame(rows).groupby("labels")[[*photo_bodies, "from scratch"]]
-        photo_curve = photo_curve.mean()
+        photo_curve = pd.DataFrame(rows).groupby("labels")[[*photo_bodies, "from scratch"]].mean()
         print(photo_curve.round(3))
 
 # %% tags=["remove-cell"]
 # ImageNet features make cats and dogs easy from 20 labels on; 20 photos from scratch do not.
 if photo_curve is not None:
-    margins = photo_curve["same classes"] - photo_curve["from scratch"]
-    assert margins.iloc[0] > 0.15, photo_curve
+    assert (photo_curve["same classes"] - photo_curve["from scratch"]).iloc[0] > 0.15, photo_curve
     assert photo_curve["same classes"].iloc[0] > 0.8, photo_curve
 
 # %% [markdown]
@@ -364,29 +332,21 @@ if photo_curve is not None:
 # %%
 vgg = keras.applications.VGG16(weights=None)
 rows = []
-for layer in vgg.layers:
-    if not layer.weights:
-        continue
-    kernel = layer.weights[0]
-    positions = layer.output.shape[1] * layer.output.shape[2] if kernel.ndim == 4 else 1
-    rows.append(
-        {
-            "layer": layer.name,
-            "block": layer.name.split("_")[0],
-            "parameters": layer.count_params(),
-            "multiply-adds": int(np.prod(kernel.shape)) * positions,
-        }
-    )
-anatomy = pd.DataFrame(rows)
+for layer in [layer for layer in vgg.layers if layer.weights]:
+    kernel, out = layer.weights[0], layer.output.shape
+    positions = out[1] * out[2] if kernel.ndim == 4 else 1  # a dense layer's kernel acts once
+    work = int(np.prod(kernel.shape)) * positions
+    rows.append((layer.name, layer.name.split("_")[0], layer.count_params(), work))
+anatomy = pd.DataFrame(rows, columns=["layer", "block", "parameters", "multiply-adds"])
 blocks = anatomy.groupby("block", sort=False)[["parameters", "multiply-adds"]].sum()
 shares = (blocks / blocks.sum()).add_suffix(" share")
 pd.concat([blocks, shares.round(3)], axis=1)
 
 # %%
 total = vgg.count_params()
-conv = int(anatomy.loc[anatomy.block.str.startswith("block"), "parameters"].sum())
+convolutions = anatomy[anatomy.block.str.startswith("block")]
+conv, conv_work = convolutions["parameters"].sum(), convolutions["multiply-adds"].sum()
 fc6 = vgg.get_layer("fc1").count_params()
-conv_work = anatomy.loc[anatomy.block.str.startswith("block"), "multiply-adds"].sum()
 print(f"VGG-16: {total:,} parameters")
 print(f"  convolutions {conv:,} ({conv / total:.1%})")
 print(f"  the first dense layer {fc6:,} ({fc6 / total:.0%})")
@@ -409,16 +369,9 @@ assert conv_work / anatomy["multiply-adds"].sum() > 0.99
 # data).
 
 # %%
-new_head = keras.Sequential(
-    [
-        keras.Input(vgg.get_layer("block5_pool").output.shape[1:]),
-        L.Flatten(),
-        L.Dense(1024, activation="relu"),
-        L.Dropout(0.5),
-        L.Dense(21, activation="softmax"),
-    ],
-    name="new_head",
-)
+fc1024, fc21 = L.Dense(1024, activation="relu"), L.Dense(21, activation="softmax")
+block5 = keras.Input(vgg.get_layer("block5_pool").output.shape[1:])  # the 7x7x512 map
+new_head = keras.Sequential([block5, L.Flatten(), fc1024, L.Dropout(0.5), fc21], name="new_head")
 print(f"new head: {new_head.count_params():,} parameters, to train from random weights")
 
 # %% tags=["remove-cell"]
@@ -481,8 +434,8 @@ LR = 3e-3
 
 # %%
 start = time.perf_counter()
-f_train, f_valid = cached_features(body.model, x_train), cached_features(body.model, x_valid)
-print(f"features of {len(x_train) + len(x_valid):,} images in {time.perf_counter() - start:.1f} s")
+f_train, f_valid, f_test = (cached_features(body.model, x) for x in (x_train, x_valid, x_test))
+print(f"features of {len(y_all) + len(y_test):,} images in {time.perf_counter() - start:.1f} s")
 keras.utils.set_random_seed(0)
 head = keras.Sequential(
     [keras.Input(f_train.shape[1:]), L.Flatten(), L.Dropout(0.25), L.Dense(2, activation="softmax")]
@@ -494,7 +447,6 @@ h1 = head.fit(
 )
 cached_seconds = time.perf_counter() - start
 print("validation accuracy per epoch:", np.round(h1.history["val_accuracy"], 4))
-f_test = cached_features(body.model, x_test)
 test_accuracy = {"head on cached features": head.evaluate(f_test, y_test, verbose=0)[1]}
 
 # %% [markdown]
@@ -512,15 +464,11 @@ test_accuracy = {"head on cached features": head.evaluate(f_test, y_test, verbos
 # model as a whole and may order its sums differently):
 
 # %%
-augment = keras.Sequential(
-    [L.RandomFlip("horizontal"), L.RandomZoom(0.05)], name="augment"
-)  # side-on images: flips, and fastai's max_zoom=1.1 halved for 28-pixel items
+# side-on images: flips, and fastai's max_zoom=1.1 halved for 28-pixel items
+augment = keras.Sequential([L.RandomFlip("horizontal"), L.RandomZoom(0.05)], name="augment")
 with_augment = cached_features(keras.Sequential([augment, body.model]), x_valid)
-difference = np.abs(with_augment - f_valid).max()
-print(
-    f"largest difference with augmentation in front: {difference:.1e} (features up to "
-    f"{np.abs(f_valid).max():.1f})"
-)
+difference, largest = np.abs(with_augment - f_valid).max(), np.abs(f_valid).max()
+print(f"augmentation in front: largest difference {difference:.1e} (features up to {largest:.1f})")
 
 # %% tags=["remove-cell"]
 # Inference mode: augmentation is the identity (on TensorFlow bit for bit).
@@ -554,16 +502,9 @@ assert not np.array_equal(seen, x_valid[:64])  # ... while in training mode it c
 frozen_before = [w.copy() for w in body.model.get_weights()]
 model = keras.Sequential([keras.Input((28, 28, 1)), body.model, head])
 flip_zoom = FlipZoom(0.05)  # what `augment` does, applied to each batch before the step
-g = body.groups
-learn = Learner(
-    model,
-    (x_train, y_train),
-    (x_valid, y_valid),
-    loss="sparse_categorical_crossentropy",
-    metrics=["accuracy"],
-    groups=[g[0], g[1] + g[2]],
-    augment=flip_zoom,
-)
+fitting = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"], "augment": flip_zoom}
+groups = [body.groups[0], body.groups[1] + body.groups[2]]  # block 1; blocks 2-3
+learn = Learner(model, (x_train, y_train), (x_valid, y_valid), groups=groups, **fitting)
 learn.compile(LR)
 live = model.evaluate(x_valid, y_valid, verbose=0)[1]
 cached = h1.history["val_accuracy"][-1]
@@ -571,14 +512,11 @@ print(f"the same head on the live frozen body: {live:.4f} (on cached features: {
 start = time.perf_counter()
 h2 = learn.fit(3, LR, callbacks=[ParamScheduler(learning_rate=sgdr(LR, (1, 1, 1)))])
 live_seconds = time.perf_counter() - start
-print(
-    f"3 epochs through the body: {live_seconds:.1f} s; on cached features: {cached_seconds:.1f} s"
-)
+print(f"3 epochs through the body: {live_seconds:.1f} s; on cached features {cached_seconds:.1f} s")
 test_accuracy["+ augmentation, SGDR"] = model.evaluate(x_test, y_test, verbose=0)[1]
 
 # %% tags=["remove-cell"]
-# The cache is the body's output: same model, same accuracy. And a frozen body stays as it was:
-# weights and batch-norm statistics are byte-identical after the head's training.
+# The cache is the body's output; a frozen body's weights and statistics stay byte-identical.
 assert abs(live - cached) < 1e-6, (live, cached)
 for before, after in zip(frozen_before, body.model.get_weights(), strict=True):
     assert np.array_equal(before, after)
@@ -624,24 +562,10 @@ assert np.allclose(learn.group_rates((LR / 100, LR)), [LR / 100, LR / 10, LR])
 p_valid = predict_tta(model, x_valid, flip_zoom, n=4)
 tta_accuracy = (p_valid.argmax(axis=1) == y_valid).mean()
 print(f"validation accuracy with TTA: {tta_accuracy:.4f}")
-p_test = predict_tta(model, x_test, flip_zoom, n=4)
-test_accuracy["+ TTA"] = (p_test.argmax(axis=1) == y_test).mean()
+test_accuracy["+ TTA"] = (predict_tta(model, x_test, flip_zoom, n=4).argmax(1) == y_test).mean()
 
 # %% tags=["remove-cell"]
-# TTA is the mean over the original and the four augmented copies it made; and one seed
-# gives the same copies every time.
-made = []
-
-
-def recording(images, training=False):  # the augmentation, keeping what it made
-    made.append(flip_zoom(images, training=training))
-    return made[-1]
-
-
-by_hand = predict_tta(model, x_valid, recording, n=4)
-assert len(made) == 4
-mean = np.mean([model.predict(c, batch_size=256, verbose=0) for c in [x_valid, *made]], axis=0)
-np.testing.assert_allclose(by_hand, mean, atol=1e-5)
+# TTA changes the prediction, the same way every time (its mean: tests/test_training.py).
 np.testing.assert_array_equal(p_valid, predict_tta(model, x_valid, flip_zoom, n=4))
 assert not np.allclose(p_valid, model.predict(x_valid, verbose=0), atol=1e-3)  # it is not plain
 
@@ -657,14 +581,20 @@ keras.utils.set_random_seed(0)
 scratch = keras.Sequential(
     [keras.Input((28, 28, 1)), fashion_body(), keras.models.clone_model(head)]
 )
-cycles = sgdr(LR, (1, 1, 1, 1, 2, 4))
-learn_scratch = Learner(
-    scratch, (x_train, y_train), loss=learn.loss, metrics=learn.metrics, augment=flip_zoom
-)
-learn_scratch.fit(10, LR, callbacks=[ParamScheduler(learning_rate=cycles)], verbose=False)
+cycles = ParamScheduler(learning_rate=sgdr(LR, (1, 1, 1, 1, 2, 4)))
+Learner(scratch, (x_train, y_train), **fitting).fit(10, LR, callbacks=[cycles], verbose=False)
 reestimate_batch_norm(scratch, x_train)
-scratch_valid = scratch.evaluate(x_valid, y_valid, verbose=0)[1]
-scratch_test = scratch.evaluate(x_test, y_test, verbose=0)[1]
+
+
+def correct(model, x=x_test, y=y_test):  # which images it gets right (never augmented)
+    return model.predict(x, verbose=0).argmax(axis=1) == y
+
+
+def accuracies(model):  # validation and test accuracy
+    return [correct(model, x_valid, y_valid).mean(), correct(model).mean()]
+
+
+scratch_valid, scratch_test = accuracies(scratch)
 print(f"from scratch: validation accuracy {scratch_valid:.4f}, test accuracy {scratch_test:.4f}")
 
 # %% [markdown]
@@ -681,23 +611,7 @@ other_head.compile(keras.optimizers.Adam(LR), "sparse_categorical_crossentropy")
 other_head.fit(cached_features(other.model, x_train), y_train, epochs=3, batch_size=64, verbose=0)
 other_model = keras.Sequential([keras.Input((28, 28, 1)), other.model, other_head])
 g = other.groups
-learn_half = Learner(
-    other_model,
-    (x_train, y_train),
-    loss=learn.loss,
-    metrics=learn.metrics,
-    groups=[g[0], g[1] + g[2]],
-    augment=flip_zoom,
-)
-
-
-def accuracies(model):
-    """Validation and test accuracy (augmentation is off outside training)."""
-    return [
-        (model.predict(x, verbose=0).argmax(axis=1) == y).mean()
-        for x, y in ((x_valid, y_valid), (x_test, y_test))
-    ]
-
+learn_half = Learner(other_model, (x_train, y_train), groups=[g[0], g[1] + g[2]], **fitting)
 
 half_head = accuracies(other_model)
 learn_half.unfreeze()
@@ -711,78 +625,52 @@ print(f"half body, test accuracy: head {half_head[1]:.4f}, after unfreezing {hal
 #
 # The seed reports validation accuracy after each step. We add the test set, which the seed
 # could only see through Kaggle's leaderboard, and a standard error for the gap between two
-# models on the same test images (from the images that one gets right and the other wrong).
+# models on the same test images (from the images that one gets right and the other wrong:
+# `helpers.interpret.paired_gap`).
 
 # %%
-table = pd.DataFrame(
-    {
-        "seed (validation)": [0.948, 0.948, 0.965, 0.9673, np.nan, np.nan, np.nan],
-        "ours (validation)": [
-            h1.history["val_accuracy"][-1],
-            h2.history["val_accuracy"][-1],
-            h3.history["val_accuracy"][-1],
-            tta_accuracy,
-            scratch_valid,
-            half_head[0],
-            half_final[0],
-        ],
-        "ours (test)": [*test_accuracy.values(), scratch_test, half_head[1], half_final[1]],
-    },
-    index=[
-        "head on cached features, 3 epochs",
-        "+ augmentation, SGDR, 3 cycles of 1 epoch",
-        "unfreeze, rates 1:10:100, SGDR 1+2+4 epochs",
-        "+ test-time augmentation",
-        "from scratch, 10 epochs (not in the seed)",
-        "half body: head on cached features",
-        "half body: + unfreeze, as above",
-    ],
-)
+seed_valid = [0.948, 0.948, 0.965, 0.9673, np.nan, np.nan, np.nan]
+ours_valid = [h.history["val_accuracy"][-1] for h in (h1, h2, h3)]
+ours_valid += [tta_accuracy, scratch_valid, half_head[0], half_final[0]]
+ours_test = [*test_accuracy.values(), scratch_test, half_head[1], half_final[1]]
+names = [
+    "head on cached features, 3 epochs",
+    "+ augmentation, SGDR, 3 cycles of 1 epoch",
+    "unfreeze, rates 1:10:100, SGDR 1+2+4 epochs",
+    "+ test-time augmentation",
+    "from scratch, 10 epochs (not in the seed)",
+    "half body: head on cached features",
+    "half body: + unfreeze, as above",
+]
+columns = ["seed (validation)", "ours (validation)", "ours (test)"]
+table = pd.DataFrame(zip(seed_valid, ours_valid, ours_test), index=names, columns=columns)
 table.round(4)
 
 # %%
-right = {
-    "fine-tuned": model.predict(x_test, verbose=0).argmax(axis=1) == y_test,
-    "from scratch": scratch.predict(x_test, verbose=0).argmax(axis=1) == y_test,
-    "half body": other_model.predict(x_test, verbose=0).argmax(axis=1) == y_test,
-}
-
-
-def gap(a, b):
-    """Test accuracy of a minus that of b, and its standard error (paired over the images)."""
-    d = right[a].astype(float) - right[b]
-    return d.mean(), d.std(ddof=1) / np.sqrt(len(d))
-
-
-for a, b in (
-    ("fine-tuned", "from scratch"),
-    ("fine-tuned", "half body"),
-    ("half body", "from scratch"),
-):
-    diff, se = gap(a, b)
+right = {"fine-tuned": correct(model), "from scratch": correct(scratch)}
+right["half body"] = correct(other_model)
+pairs = [("fine-tuned", "from scratch"), ("fine-tuned", "half body"), ("half body", "from scratch")]
+for a, b in pairs:
+    diff, se = paired_gap(right[a], right[b])
     print(f"{a} minus {b}: {diff:+.1%} on test, standard error {se:.1%}")
 seed_error = np.sqrt(0.95 * 0.05 / len(y_valid))
 print(f"one standard error of the seed's validation accuracy near 95 %: {seed_error:.1%}")
 
 # %% tags=["remove-cell"]
-# The claims below. A body that knows the kind of image beats random weights at the
-# competition's size, and the head on its cached features alone is already ahead of scratch.
+# The claims below. Pretraining beats scratch at the competition's size, even the head alone.
 steps = list(test_accuracy.values())
-pretraining, se = gap("fine-tuned", "from scratch")
+pretraining, se = paired_gap(right["fine-tuned"], right["from scratch"])
 assert pretraining > max(2 * se, 0.015), (pretraining, se)
 assert steps[0] > scratch_test, (steps[0], scratch_test)
-# ... the later steps move it by little: less than three standard errors of an accuracy each
-# (how much each moves changes with the draw: TensorFlow's and JAX's differ).
+# ... the later steps move it by less than 3 standard errors each (how much varies by draw).
 test_error = np.sqrt(0.9 * 0.1 / len(y_test))
 assert max(abs(np.diff(steps))) < 3 * test_error, test_accuracy
 assert abs(steps[2] - steps[0]) < 3 * test_error, test_accuracy
-valid_steps = table["ours (validation)"].iloc[:4].to_numpy()
-valid_error = np.sqrt(0.95 * 0.05 / len(y_valid))
-assert np.abs(np.diff(valid_steps)).max() < 2 * valid_error, valid_steps
-# A body that never saw the classes needs the fine-tuning, and still ends behind the one that
-# did, and behind scratch.
+assert np.abs(np.diff(ours_valid[:4])).max() < 2 * seed_error, ours_valid
+# A body that never saw the classes needs the fine-tuning, and ends behind the other, and scratch.
 assert half_final[1] - half_head[1] > 0.02, (half_head, half_final)
-assert gap("fine-tuned", "half body")[0] > 2 * gap("fine-tuned", "half body")[1]
+half_gap, half_se = paired_gap(right["fine-tuned"], right["half body"])
+assert half_gap > 2 * half_se, (half_gap, half_se)
 assert half_final[1] < scratch_test, (half_final, scratch_test)
 
 # %% [markdown]
@@ -816,9 +704,7 @@ assert half_final[1] < scratch_test, (half_final, scratch_test)
 # %%
 interp = Interpretation(p_valid, y_valid, x_valid[..., 0], class_names=pair.class_names)
 interp.plot_samples(interp.most_correct(6), "Most correct", ncols=6)
-plt.show()
 interp.plot_top_losses(6, ncols=6)
-plt.show()
 interp.plot_samples(interp.most_uncertain(6), "Most uncertain", ncols=6)
 plt.show()
 
@@ -837,15 +723,14 @@ plt.show()
 # head trained on its cached features.
 
 # %%
-full_body = body_40k
 n_head = profile.pick(quick=10_000, full=60_000, smoke=5_000)
-f10 = cached_features(full_body.model, fashion.x_train[:n_head, ..., None])
+f10 = cached_features(body_40k.model, fashion.x_train[:n_head, ..., None])
 keras.utils.set_random_seed(0)
 dense = L.Dense(10, activation="softmax")
 head10 = keras.Sequential([keras.Input(f10.shape[1:]), L.Flatten(), dense])
 head10.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
 head10.fit(f10, fashion.y_train[:n_head], epochs=3, batch_size=64, verbose=0)
-classifier = keras.Sequential([keras.Input((28, 28, 1)), full_body.model, head10])
+classifier = keras.Sequential([keras.Input((28, 28, 1)), body_40k.model, head10])
 classifier.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
 accuracy10 = classifier.evaluate(fashion.x_test[..., None], fashion.y_test, verbose=0)[1]
 print(f"10-class test accuracy: {accuracy10:.4f}")
@@ -859,13 +744,12 @@ print(f"10-class test accuracy: {accuracy10:.4f}")
 # %%
 kernel, bias = dense.get_weights()
 as_conv = L.Conv2D(10, 7, activation="softmax", name="head_as_convolution")
-fcn = keras.Sequential([keras.Input((None, None, 1)), full_body.model, as_conv])
+fcn = keras.Sequential([keras.Input((None, None, 1)), body_40k.model, as_conv])
 as_conv.set_weights([kernel.reshape(7, 7, 64, 10), bias])
 one = fashion.x_test[:256, ..., None]
 as_dense, as_convolution = classifier.predict(one, verbose=0), fcn.predict(one, verbose=0)
-print(
-    f"on 28x28 items they differ by at most {np.abs(as_dense - as_convolution[:, 0, 0]).max():.1e}"
-)
+largest = np.abs(as_dense - as_convolution[:, 0, 0]).max()
+print(f"on 28x28 items they differ by at most {largest:.1e}")
 
 # %% tags=["remove-cell"]
 np.testing.assert_allclose(as_convolution[:, 0, 0], as_dense, atol=1e-5)
@@ -884,29 +768,22 @@ positions = range(0, 64 - 28 + 1, 4)
 
 def windows(images):
     """Every 28x28 window at a stride of 4 pixels, as a batch (canvas by canvas, row by row)."""
-    return np.stack(
-        [images[:, r : r + 28, c : c + 28] for r in positions for c in positions], axis=1
-    )
+    cut = [images[:, r : r + 28, c : c + 28] for r in positions for c in positions]
+    return np.stack(cut, axis=1).reshape(-1, 28, 28, 1)
 
 
 fcn.predict(x_big[:8], verbose=0)  # warm up both: trace and compile once
-classifier.predict(windows(x_big[:8]).reshape(-1, 28, 28, 1), verbose=0)
+classifier.predict(windows(x_big[:8]), verbose=0)
 start = time.perf_counter()
 maps = fcn.predict(x_big, batch_size=64, verbose=0)
 fcn_seconds = time.perf_counter() - start
-start = time.perf_counter()
-crops = windows(x_big).reshape(-1, 28, 28, 1)
-by_window = classifier.predict(crops, batch_size=256, verbose=0).reshape(maps.shape)
-window_seconds = time.perf_counter() - start
-print(
-    f"{len(x_big)} canvases: one fully convolutional pass {fcn_seconds:.2f} s, "
-    f"{len(crops):,} windows {window_seconds:.2f} s ({window_seconds / fcn_seconds:.0f}x slower)"
-)
-# The canvas's class: the most probable class anywhere on it, by either method.
-found = {
-    name: (m.max(axis=(1, 2)).argmax(axis=-1) == canvases.c_test).mean()
-    for name, m in (("one pass", maps), ("windows", by_window))
-}
+by_window = classifier.predict(windows(x_big), batch_size=256, verbose=0).reshape(maps.shape)
+window_seconds = time.perf_counter() - start - fcn_seconds  # cutting the windows, and theirs
+slower = window_seconds / fcn_seconds
+print(f"{len(x_big)} canvases: one fully convolutional pass {fcn_seconds:.2f} s,", end=" ")
+print(f"{by_window[..., 0].size:,} windows {window_seconds:.2f} s ({slower:.0f}x slower)")
+found = {"one pass": maps, "windows": by_window}  # the most probable class anywhere on it
+found = {k: (m.max(axis=(1, 2)).argmax(-1) == canvases.c_test).mean() for k, m in found.items()}
 print("class of the item on the canvas, right:", {k: f"{v:.1%}" for k, v in found.items()})
 
 # %% [markdown]
@@ -926,19 +803,15 @@ peak = np.array([np.unravel_index(m.argmax(), m.shape) for m in true_maps])
 error = np.hypot(*(rows[peak] - canvases.y_test).T)
 anywhere = rows[np.random.default_rng(0).integers(0, 10, peak.shape)]
 guess = np.hypot(*(anywhere - canvases.y_test).T)
-print(
-    f"the peak of the item's class is {np.median(error):.1f} pixels from the item's centre "
-    f"(median over {len(error)} canvases; a random window: {np.median(guess):.1f})"
-)
-fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))
-for k, (top, bottom) in enumerate(zip(axes[0], axes[1])):
+print(f"the peak of the item's class is {np.median(error):.1f} pixels from its centre", end=" ")
+print(f"(median over {len(error)} canvases; a random window: {np.median(guess):.1f})")
+fig, axes = plt.subplots(2, 4, figsize=(8, 4.4), subplot_kw={"xticks": [], "yticks": []})
+for k, (top, bottom) in enumerate(axes.T):
     top.imshow(canvases.x_test[k], cmap="gray")
     top.set_title(fashion.class_names[canvases.c_test[k]], fontsize=9)
     bottom.imshow(true_maps[k], cmap="magma", vmin=0, vmax=1, extent=(11.5, 51.5, 51.5, 11.5))
     bottom.set(xlim=(0, 63), ylim=(63, 0))
     bottom.set_title("p(class) per window", fontsize=9)
-    for ax in (top, bottom):
-        ax.set(xticks=[], yticks=[])
 fig.suptitle("One pass of the fully convolutional classifier over 64x64 canvases")
 plt.show()
 
@@ -954,6 +827,7 @@ assert np.median(error) < np.median(guess) / 2, (np.median(error), np.median(gue
 
 # %%
 fewest, most = label_counts[0], label_counts[-1]
+ours = [f"{valid:.1%} (test {test:.1%})" for valid, test in zip(ours_valid, ours_test)]
 seed_vs_ours = pd.DataFrame(
     [
         (f"same classes minus scratch, {fewest} labels", "superior (a figure)", f"{same_few:+.1%}"),
@@ -963,22 +837,10 @@ seed_vs_ours = pd.DataFrame(
         ("VGG-16 parameters", "(not counted)", f"{total:,}"),
         ("share of the first dense layer", "(not counted)", f"{fc6 / total:.0%}"),
         ("new head FC1024 + FC21", "(not counted)", f"{new_head.count_params():,}"),
-        (
-            "head on cached features",
-            "94.8 %",
-            f"{table.iloc[0, 1]:.1%} (test {table.iloc[0, 2]:.1%})",
-        ),
-        ("unfreeze, 1:10:100", "96.5 %", f"{table.iloc[2, 1]:.1%} (test {table.iloc[2, 2]:.1%})"),
-        (
-            "test-time augmentation",
-            "96.73 %",
-            f"{table.iloc[3, 1]:.1%} (test {table.iloc[3, 2]:.1%})",
-        ),
-        (
-            "sliding windows vs one pass",
-            "reuses the work",
-            f"{window_seconds / fcn_seconds:.0f}x slower",
-        ),
+        ("head on cached features", "94.8 %", ours[0]),
+        ("unfreeze, 1:10:100", "96.5 %", ours[2]),
+        ("test-time augmentation", "96.73 %", ours[3]),
+        ("sliding windows vs one pass", "reuses the work", f"{slower:.0f}x slower"),
     ],
     columns=["", "seeds", "here"],
 ).set_index("")

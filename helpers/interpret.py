@@ -1,9 +1,9 @@
 """What a classifier gets wrong: confusion matrix, most-confused pairs, top losses, and the
-most correct and most uncertain predictions.
+most correct and most uncertain predictions; and how far apart two classifiers are.
 
 :class:`Interpretation` takes predicted probabilities and true labels (numpy arrays, from any
 model) and answers the questions of fastai's ``ClassificationInterpretation`` with
-scikit-learn and matplotlib.
+scikit-learn and matplotlib. :func:`paired_gap` compares two classifiers on the same examples.
 """
 
 from __future__ import annotations
@@ -54,6 +54,29 @@ def _class_indices(targets: np.ndarray, probs: np.ndarray) -> np.ndarray:
             f"{bad[:1].tolist()[0]!r} (map class names to their indices first)"
         )
     return targets.astype(int)
+
+
+def paired_gap(right_a, right_b) -> tuple[float, float]:
+    """Accuracy of model a minus that of model b on the same examples, and its standard error.
+
+    ``right_a`` and ``right_b`` say which examples each model gets right (booleans or 0/1, one
+    per example, in the same order). The difference is taken example by example, so the
+    examples that both get right or both get wrong add nothing to the error: the standard
+    error is that of the mean of the per-example differences, decided by the examples one
+    model gets right and the other wrong. Far smaller than the two accuracies' own errors
+    when the models agree on most examples.
+
+    Raises:
+        ValueError: the two are not vectors of the same length, at least 2.
+    """
+    a, b = np.asarray(right_a, dtype=float), np.asarray(right_b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape or len(a) < 2:
+        raise ValueError(
+            f"right_a and right_b must be vectors of the same length (at least 2), one entry "
+            f"per example, got shapes {a.shape} and {b.shape}"
+        )
+    d = a - b
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""helpers.interpret: confusion counts, top losses and their figures."""
+"""helpers.interpret: confusion counts, top losses and their figures; paired gaps."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers.interpret import Interpretation
+from helpers.interpret import Interpretation, paired_gap
 
 matplotlib.use("Agg")
 
@@ -62,3 +62,21 @@ def test_bad_predictions_or_targets_are_one_clear_line(probs, targets, kwargs, m
 def test_whole_number_float_targets_are_indices():
     interp = Interpretation(PROBS, np.array([0.0, 1.0, 2.0]))
     assert interp.targets.dtype.kind == "i" and interp.most_confused() == [("2", "1", 1)]
+
+
+def test_paired_gap_is_the_mean_difference_and_its_standard_error():
+    a = np.array([True, True, True, False, True, False])
+    b = np.array([True, False, True, False, False, True])
+    gap, se = paired_gap(a, b)  # differences 0, 1, 0, 0, 1, -1
+    d = np.array([0, 1, 0, 0, 1, -1])
+    assert gap == pytest.approx(1 / 6) and gap == pytest.approx(a.mean() - b.mean())
+    assert se == pytest.approx(d.std(ddof=1) / np.sqrt(6))
+    assert paired_gap(b, a) == pytest.approx((-gap, se))
+    assert paired_gap(a, a) == (0.0, 0.0)  # agreeing everywhere: no gap, no error
+    assert paired_gap([1, 0, 1], [0, 0, 1]) == pytest.approx((1 / 3, np.sqrt(1 / 3) / np.sqrt(3)))
+
+
+@pytest.mark.parametrize(("a", "b"), [([1, 0, 1], [1, 0]), ([1], [0]), ([[1, 0]], [[0, 1]])])
+def test_paired_gap_needs_two_equal_vectors(a, b):
+    with pytest.raises(ValueError, match="same length"):
+        paired_gap(a, b)
