@@ -74,6 +74,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from helpers.datasets import load_fashion_mnist, load_parkinsons_speech
+from helpers.interpret import paired_gap
 
 # %% [markdown]
 # ## The penalised loss
@@ -524,8 +525,8 @@ results = pd.DataFrame(
 )
 
 # %%
-# Each selection against all features on the same test images: the mean of the per-image
-# differences (right minus right) and its standard error.
+# Each selection against all features on the same test images: the accuracy gap and its
+# standard error, image by image (helpers.interpret.paired_gap).
 right = {
     name: model.predict(F) == y_test
     for name, model, F in [
@@ -535,9 +536,7 @@ right = {
     ]
 }
 for row, name in zip(results.index[1:], ("L1", "pair")):
-    diff = right[name].astype(float) - right["all"]
-    results.loc[row, "gain over all"] = diff.mean()
-    results.loc[row, "± SE"] = diff.std(ddof=1) / np.sqrt(len(diff))
+    results.loc[row, ["gain over all", "± SE"]] = paired_gap(right[name], right["all"])
 results.round(3)
 
 # %% [markdown]

@@ -24,7 +24,13 @@ def _mlp(order="after", bias=True, width=256):
     return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
 
 
+# Keras layers that are an activation themselves (they hold no ``activation`` attribute).
+ACTIVATION_LAYERS = {"ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax"}
+
+
 def _is_nonlinear(layer) -> bool:
+    if type(layer).__name__ in ACTIVATION_LAYERS:
+        return True
     activation = getattr(layer, "activation", None)
     return activation is not None and getattr(activation, "__name__", "") != "linear"
 
