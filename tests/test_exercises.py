@@ -92,6 +92,29 @@ def test_values_of_any_kind_are_read():
         as_array(np.zeros((3, 2)), shape=(2, 3))
 
 
+def test_a_tensor_on_a_gpu_is_read():
+    """A torch CUDA tensor cannot go through np.asarray: it is moved to the host first."""
+
+    class DeviceTensor:  # what matters of torch.Tensor on a GPU
+        def __init__(self, values):
+            self.values = np.asarray(values)
+
+        def __array__(self, *args, **kwargs):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return self.values
+
+    assert number(DeviceTensor(0.5)) == 0.5
+    assert as_array(DeviceTensor([1.0, 2.0]), shape=(2,)).tolist() == [1.0, 2.0]
+
+
 def test_every_checked_exercise_has_a_stub_in_its_lecture():
     """The lecture calls ``ex.qN.check(...)`` for each exercise its module defines, and
     imports that module; the numbers agree with the lecture's list."""

@@ -177,7 +177,7 @@ def number(value: Any, name: str = "the answer") -> float:
         result = float(value)
     else:
         try:
-            array = np.asarray(value, dtype=float)
+            array = np.asarray(_host(value), dtype=float)
         except (TypeError, ValueError):
             raise NotYet(f"{name} should be a number, not a {type(value).__name__}.") from None
         if array.size != 1:
@@ -201,7 +201,7 @@ def as_array(value: Any, name: str = "the answer", shape: tuple | None = None) -
     if isinstance(value, str):
         raise NotYet(f"{name} should be numbers, not text.")
     try:
-        array = np.asarray(value, dtype=float)
+        array = np.asarray(_host(value), dtype=float)
     except (TypeError, ValueError):
         raise NotYet(f"{name} should be an array of numbers, not {type(value).__name__}.") from None
     if shape is not None and array.shape != tuple(shape):
@@ -219,6 +219,14 @@ def close(value: float | np.ndarray, target: Any, *, rtol: float = 1e-3, atol: f
 
 
 # ---- internals ----
+
+
+def _host(value: Any) -> Any:
+    """A tensor on any backend or device as something NumPy reads (a torch CUDA tensor
+    cannot be read by ``np.asarray`` directly); other values unchanged."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch
+        return value.detach().cpu().numpy()
+    return value
 
 
 def _is_unfilled(value: Any) -> bool:

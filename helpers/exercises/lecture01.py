@@ -68,7 +68,12 @@ def q1(new_auc):
         "should reverse": (0.0, lambda s: s + 1),
         "a function": (0.0, 1.0),
     },
-    wrong=[(1.0, lambda s: -s), (0.0, lambda s: np.abs(s - 0.5))],
+    wrong=[
+        (1.0, lambda s: -s),
+        (0.0, lambda s: np.abs(s - 0.5)),
+        (0.0, lambda s: s[::-1]),
+        (0.0, lambda s: np.sort(s)[::-1]),
+    ],
 )
 def q2(auc_reversed, flip):
     auc_reversed = number(auc_reversed, "auc_reversed")
@@ -81,6 +86,8 @@ def q2(auc_reversed, flip):
     rng = np.random.default_rng(0)
     labels = np.repeat([1, 0], 20)
     scores = np.concatenate([rng.uniform(0, 0.4, 20), rng.uniform(0.6, 1, 20)])  # all reversed
+    order = rng.permutation(len(labels))  # mixed, so that reordering the array is no fix
+    labels, scores = labels[order], scores[order]
     new_scores = np.asarray(flip(scores), dtype=float)
     expect(new_scores.shape == scores.shape, "flip should return one new score per score.")
     expect(

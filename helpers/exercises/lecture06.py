@@ -148,6 +148,10 @@ def _maps(value):
             value = value.predict(digit, verbose=0)
     if isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
+    if hasattr(value, "shape") and not isinstance(value, np.ndarray):  # a tensor, on any device
+        import keras
+
+        value = keras.ops.convert_to_numpy(value)
     try:
         maps = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

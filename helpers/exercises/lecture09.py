@@ -62,6 +62,10 @@ def q4(flips_only):
             f"flips_only(images, training=True) failed ({error}): `predict_tta` passes the "
             "keyword `training`; give your function a `training=True` argument."
         ) from None
+    if not isinstance(out, (np.ndarray, list, tuple)):  # a Keras layer's tensor, on any device
+        import keras
+
+        out = keras.ops.convert_to_numpy(out)
     out = np.asarray(out, dtype=float)
     expect(out.shape == images.shape, f"It returned shape {out.shape}, not {images.shape}.")
     mirrored = images[:, :, ::-1]

@@ -131,7 +131,7 @@ def q3(mu_best, v_min):
         "to p_data = N(1, 1) vanish?",
     )
     expect(
-        close(v, -LOG4, atol=2e-3),
+        close(v, -LOG4, atol=5e-3),  # -1.39, rounded to two decimals, passes
         f"At mu = 1 the value is not {v:g}. There D* = 1/2 everywhere: V = log(1/2) + log(1/2).",
     )
     return (

@@ -58,7 +58,7 @@ def q3(peak_batch_01, peak_batch_05, first_rate):
     first = number(first_rate, "first_rate")
     if close(first, 1e-3):
         raise NotYet("1e-3 is the peak. The warm-up starts lower, at lr_max / div.")
-    if close(first, 4e-9, rtol=0.01):
+    if close(first, 4e-9, rtol=0.01, atol=0):
         raise NotYet("4e-9 is where it ends (lr_max / (div x final_div)); it starts higher.")
     expect(
         close(first, 4e-5, rtol=0.01),
