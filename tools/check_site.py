@@ -236,12 +236,13 @@ class SiteCheck:
 
         search = self.context.new_page()
         search.goto(f"{self.base}/search.html?q={word}", wait_until="load")
+        # Sphinx lists the results one at a time (fetching each page's summary), so wait for
+        # its closing line, not for the first result: reading early missed a lecture once.
         with contextlib.suppress(PlaywrightTimeout):  # no results: reported below
             search.wait_for_function(
-                "() => document.querySelector('#search-results') && "
-                "!document.querySelector('#search-progress')?.innerText.includes('Preparing')"
-                " && document.querySelectorAll('#search-results li').length > 0",
-                timeout=20000,
+                "() => /Search finished|did not match/.test("
+                "document.querySelector('#search-results .search-summary')?.innerText ?? '')",
+                timeout=30000,
             )
         found = search.eval_on_selector_all("#search-results li a", "els => els.map(a => a.href)")
         if not any(urlsplit(h).path.endswith(f"/{lecture}.html") for h in found):
