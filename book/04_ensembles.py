@@ -76,6 +76,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from helpers.datasets import load_fashion_mnist
+from helpers.interpret import paired_gap
 
 N_FIT = profile.pick(quick=2000, full=10000, smoke=1000)
 
@@ -179,17 +180,11 @@ pd.concat([scores, combined]).round(4)
 # Differences of a few tenths of a point need a noise level. All the rows are scored on the
 # same images, so compare them image by image: the gain of the average over another predictor
 # is the mean of (average right) − (other right) over the images, and its standard error is
-# that difference's standard deviation over √(number of images). The best single member is the
-# one best on validation, as it would be chosen in a competition.
+# that difference's standard deviation over √(number of images) (`helpers.interpret.paired_gap`).
+# The best single member is the one best on validation, as it would be chosen in a competition.
 
 
 # %%
-def paired_gain(right_a, right_b):
-    """Mean of a's minus b's per-image correctness, and its standard error."""
-    d = right_a.astype(float) - right_b
-    return d.mean(), d.std(ddof=1) / np.sqrt(len(d))
-
-
 best_member = scores["validation"].idxmax()
 gains = {}
 for part, P, y_true in [("validation", P_val, y_val), ("test", P_test, y_test)]:
@@ -199,7 +194,7 @@ for part, P, y_true in [("validation", P_val, y_val), ("test", P_test, y_test)]:
         "majority vote (all 4)": majority_vote(list(P.values())) == y_true,
     }
     for other, other_right in others.items():
-        gain, se = paired_gain(average_right, other_right)
+        gain, se = paired_gap(average_right, other_right)
         gains[part, other] = {"gain (points)": 100 * gain, "± SE (points)": 100 * se}
         gains[part, other]["gain / SE"] = gain / se
 pd.DataFrame(gains).T.round(2)
@@ -319,7 +314,7 @@ ensemble_gains = {}
 for part, P, y_true in [("validation", P_val, y_val), ("test", P_test, y_test)]:
     member_right = P[best_member].argmax(axis=1) == y_true
     for name, combine in ensemble_P.items():
-        gain, se = paired_gain(combine(P).argmax(axis=1) == y_true, member_right)
+        gain, se = paired_gap(combine(P).argmax(axis=1) == y_true, member_right)
         ensemble_gains[name, part] = {"gain (points)": 100 * gain, "gain / SE": gain / se}
 ensemble_gains = pd.DataFrame(ensemble_gains).T.unstack()[
     [("gain (points)", "validation"), ("gain (points)", "test"), ("gain / SE", "validation")]
@@ -466,7 +461,7 @@ for images, Z_unlab in [("unshifted (control)", Z_test), ("shifted 3 pixels", Z_
     first, second, confident, guessed = pseudo_label_round(Z_fit, y_fit, Z_unlab, 0.9)
     right_before = first.predict(Z_unlab) == y_test
     right_after = second.predict(Z_unlab) == y_test
-    change, change_se = paired_gain(right_after, right_before)
+    change, change_se = paired_gap(right_after, right_before)
     shift_results[images] = {
         "accuracy before": right_before.mean(),
         "pseudo-labels added": int(confident.sum()),

@@ -80,7 +80,7 @@ from sklearn.preprocessing import StandardScaler
 from helpers.backbones import Backbone, fashion_body, fashion_groups, load_backbone
 from helpers.datasets import load_mnist
 from helpers.devices import configure_acceleration
-from helpers.interpret import Interpretation
+from helpers.interpret import Interpretation, paired_gap
 from helpers.learner import Learner
 from helpers.plots import plot_learning_curves
 from helpers.training import cached_features, reestimate_batch_norm
@@ -197,15 +197,9 @@ def correct(model):
     return (model.predict(x_valid, verbose=0).argmax(axis=1) == y_valid).astype(float)
 
 
-def paired(a, b):
-    """Mean difference of two 0/1 vectors on the same images, and its standard error."""
-    d = a - b
-    return d.mean(), d.std(ddof=1) / np.sqrt(len(d))
-
-
 flat = poolings["flattened"](features[1])
 probe_correct = (probes["flattened"].predict(flat) == y_valid).astype(float)
-gap, gap_se = paired(correct(learn.model), probe_correct)
+gap, gap_se = paired_gap(correct(learn.model), probe_correct)
 print(
     f"fine_tune: validation accuracy {history.history['val_accuracy'][-1]:.3f}; linear "
     f"classifier on the frozen, flattened features: {linear_probe['flattened']:.3f}; "
@@ -432,8 +426,8 @@ single_history = single.fit_one_cycle(
     len(history.history["loss"]), 1e-3, pct_start=0.3, div=5.0, verbose=False
 )
 single_correct = correct(single.model)
-rate_gap, rate_gap_se = paired(single_correct, correct(learn.model))
-probe_gap, probe_gap_se = paired(single_correct, probe_correct)
+rate_gap, rate_gap_se = paired_gap(single_correct, correct(learn.model))
+probe_gap, probe_gap_se = paired_gap(single_correct, probe_correct)
 print(
     f"one rate 1e-3 for every group: {single_correct.mean():.3f}; discriminative rates "
     f"(fine_tune): {history.history['val_accuracy'][-1]:.3f}; difference {rate_gap:+.3f} "
@@ -506,7 +500,7 @@ if chosen < len(curve):
     keras.utils.set_random_seed(0)
     final = make_learner()
     final.fine_tune(chosen, base_lr=2e-3, lr_mult=1, verbose=False)
-    retrain_gap, retrain_gap_se = paired(correct(final.model), single_correct)
+    retrain_gap, retrain_gap_se = paired_gap(correct(final.model), single_correct)
     print(
         f"retrained with {chosen} epochs: {correct(final.model).mean():.3f} (difference "
         f"{retrain_gap:+.3f}, standard error {retrain_gap_se:.3f})"
@@ -560,7 +554,7 @@ for convs in (2, 4):
         f"parameters, validation accuracy {depth_runs[convs].mean():.3f}, "
         f"{timer.samples_per_second:.0f} images/s"
     )
-depth_gap, depth_gap_se = paired(depth_runs[4], depth_runs[2])
+depth_gap, depth_gap_se = paired_gap(depth_runs[4], depth_runs[2])
 print(f"deeper minus shallower: {depth_gap:+.3f} (standard error {depth_gap_se:.3f})")
 
 # %% [markdown]
