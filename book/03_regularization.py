@@ -634,7 +634,8 @@ print(f"{len(variants)} variants x {N_SEEDS} seeds trained")
 # The table averages over the seeds. The test gain is each variant's test accuracy minus the
 # plain network's, image by image on the same 2,000 test images; it has two standard errors:
 # over the seeds (how much the gain depends on the initial weights), and over the test images
-# (how much it would move on another 2,000 images).
+# (how much it would move on another 2,000 images). Both kinds of noise move the gain, so the
+# last error combines them (the square root of the sum of their squares).
 
 # %%
 plain_right = np.stack(runs.loc[runs["variant"] == "no regularization", "test right"])
@@ -651,23 +652,24 @@ for name, group in runs.groupby("variant", sort=False):
         "|w| < 1e-3 (first layer)": group["|w| < 1e-3 (first layer)"].mean(),
     }
 nets = pd.DataFrame(rows).T
+both = np.hypot(nets["± SE, seeds"].fillna(0), nets["± SE, test images"])
+nets.insert(5, "± SE, both", both)
 nets.round(3)
 
 # %% [markdown]
 # Without regularization the network memorises the 600 training images; each regularizer holds
-# training accuracy below that. On the test images the regularized networks come out ahead of
-# the plain one on average, but by less than a point and within two standard errors of the
-# test sample (the plain network's gain is zero by definition). The seeds may agree more
-# closely than that, so the lead need not be luck of the initial weights, but another 2,000
-# test images could erase it: this experiment does not establish that regularization helps
-# this network. What it does show is the L1 penalty pushing a large share of the first layer's
-# weights to (nearly) zero: the network, too, learns to ignore most inputs. (Gradient descent
-# makes weights tiny rather than exactly zero; the exact zeros above came from a solver built
-# for the L1 penalty.)
+# training accuracy below that. On the test images the differences from the plain network are
+# small, a point or so either way, and each is within two of its combined standard errors (the
+# plain network's gain is zero by definition). Which variant comes out ahead, and whether any
+# does, changes with the seeds, the test sample and the profile's number of epochs: this
+# experiment does not establish that regularization helps this network. What it does show is
+# the L1 penalty pushing a large share of the first layer's weights to (nearly) zero: the
+# network, too, learns to ignore most inputs. (Gradient descent makes weights tiny rather than
+# exactly zero; the exact zeros above came from a solver built for the L1 penalty.)
 
 # %% tags=["remove-cell"]
-# Checks: regularization lowers the training fit; its test gains are within two standard
-# errors of the test sample; L1 makes weights small (not in a smoke run of the full profile,
+# Checks: regularization lowers the training fit; its test gains are within two combined
+# standard errors; L1 makes weights small (not in a smoke run of the full profile,
 # which trains for two epochs).
 plain = nets.loc["no regularization"]
 regularized = nets.drop("no regularization")
@@ -675,8 +677,8 @@ if not profile.smoke:
     assert plain["train accuracy"] > 0.97, nets
     assert (regularized["train accuracy"] < plain["train accuracy"]).all(), nets
     gain = regularized["test gain (points)"]
-    within = gain.abs() < 2 * regularized["± SE, test images"]
-    assert (gain.abs() < 1).all() and within.all(), nets
+    within = gain.abs() < 2 * regularized["± SE, both"]
+    assert (gain.abs() < 2).all() and within.all(), nets
     l1_small = nets.loc["L1 (1e-3)", "|w| < 1e-3 (first layer)"]
     assert l1_small > 5 * plain["|w| < 1e-3 (first layer)"], nets
 
@@ -691,9 +693,9 @@ if not profile.smoke:
 # - Generating many redundant features and letting L1 (or a search) select among them is a
 #   practical recipe; discarding useless features improves accuracy on new data.
 # - Keras layers take the same penalties as `kernel_regularizer`; dropout is the deep-learning
-#   default. Each held the small network below a perfect training fit, but none raised its
-#   test accuracy beyond the noise of 2,000 test images: measure such a gain before you claim
-#   it.
+#   default. Each held the small network below a perfect training fit, but none changed its
+#   test accuracy beyond the noise of the seeds and the 2,000 test images: measure such a gain
+#   before you claim it.
 #
 # ## Exercises
 #

@@ -437,9 +437,10 @@ plt.show()
 # - The threshold trades quantity for quality: a low threshold adds thousands of pseudo-labels
 #   with many wrong ones, a high one adds few but mostly right ones.
 # - With only 200 labels, the thresholds from 0.5 to 0.7 raise test accuracy in each of the three
-#   labelled sets, by about one to two points (the right panel): the added samples fill in
-#   regions the labelled data did not cover, and most of their labels are right. At the highest
-#   thresholds too few samples are added to change anything. The trick is no free lunch, though:
+#   labelled sets, by a few tenths of a point to about two points, depending on the set and the
+#   threshold (the right panel): the added samples fill in regions the labelled data did not
+#   cover, and most of their labels are right. At the highest thresholds too few samples are
+#   added to change anything. The trick is no free lunch, though:
 #   the retrained model partly learns back its own predictions, and with plenty of labels the
 #   gain shrinks (exercise 4).
 # - It hurts when the model is confidently wrong, as after a change between training and test
@@ -493,7 +494,7 @@ assert (
 if not profile.smoke:  # a smoke run of the full profile fits on 1,000 images: too few
     assert pseudo_summary.loc[0.5, "change"] > 0.005, pseudo_summary
     low = pseudo.query("threshold <= 0.7")["change"]
-    assert low.min() > 0.005 and low.max() < 0.03, pseudo  # each labelled set: about 1-2 points
+    assert low.min() > 0 and low.max() < 0.03, pseudo  # each labelled set: up to about 2 points
     assert abs(pseudo_summary.loc[0.97, "change"]) < pseudo_summary.loc[0.5, "change"] / 2
     assert shift_result["accuracy before"] < scores.loc["logistic regression", "test"] - 0.2
     assert shift_result["wrong pseudo-labels"] > 0.2
