@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -86,6 +86,7 @@ from sklearn.preprocessing import StandardScaler
 from helpers.constructed import load_acoustic_scenes
 from helpers.datasets import load_japanese_vowels
 from helpers.devices import device_report
+from helpers.interpret import paired_gap
 from helpers.training import EpochTimer
 
 N_PER_CLASS = profile.pick(quick=80, full=300, smoke=40)
@@ -353,6 +354,7 @@ assert X_seq.shape[1:] == (501, 40) and wrong_way == 4 * 128 * (501 + 128 + 1) =
 # %%
 EPOCHS_SHORT = profile.pick(quick=3, full=10, smoke=1)
 BIG_UNITS, BIG_LAYERS = profile.pick(quick=(128, 2), full=(512, 3))
+SEED_NET, ADAM = "LSTM(128), SGD 1e-3 (the seed)", "LSTM(128), Adam 3e-3"
 BIGGER = f"{BIG_LAYERS} x LSTM({BIG_UNITS}), SGD 1e-3 (bigger)"
 
 
@@ -382,29 +384,55 @@ def train(model, optimizer, epochs, timer=None):
 
 
 # %%
-diagnosis, histories = {}, {}
+histories, right = {}, {}
 lstm_timer = EpochTimer(n_samples=len(y_train), verbose=False)
 for name, layers, optimizer in [
-    ("LSTM(128), SGD 1e-3 (the seed)", [L.LSTM(128)], keras.optimizers.SGD(learning_rate=1e-3)),
-    ("LSTM(128), Adam 3e-3", [L.LSTM(128)], keras.optimizers.Adam(learning_rate=3e-3)),
+    (SEED_NET, [L.LSTM(128)], keras.optimizers.SGD(learning_rate=1e-3)),
+    (ADAM, [L.LSTM(128)], keras.optimizers.Adam(learning_rate=3e-3)),
     (BIGGER, bigger_lstm(), keras.optimizers.SGD(learning_rate=1e-3)),
 ]:
     keras.utils.set_random_seed(0)
-    timer = lstm_timer if "seed" in name else None
-    histories[name] = train(recurrent_classifier(*layers), optimizer, EPOCHS_SHORT, timer)
-    diagnosis[name] = histories[name].history["val_accuracy"][-1]
-pd.Series(diagnosis, name=f"validation accuracy after {EPOCHS_SHORT} epochs").round(3).to_frame()
+    model = recurrent_classifier(*layers)
+    timer = lstm_timer if name == SEED_NET else None
+    histories[name] = train(model, optimizer, EPOCHS_SHORT, timer)
+    right[name] = model.predict(x_valid, verbose=0).argmax(axis=1) == y_valid
+train_loss = {name: history.history["loss"][-1] for name, history in histories.items()}
+diagnosis = {name: right[name].mean() for name in histories}
+pd.DataFrame(
+    {
+        f"training loss, epoch {EPOCHS_SHORT}": train_loss,
+        f"validation accuracy ({len(y_valid)} recordings)": diagnosis,
+    }
+).round(3)
+
+# %%
+adam_gap = {rival: paired_gap(right[ADAM], right[rival]) for rival in (SEED_NET, BIGGER)}
+for rival, (gap, se) in adam_gap.items():
+    print(f"Adam minus {rival}: {100 * gap:+.0f} points on validation (SE {100 * se:.0f})")
+print(
+    "training loss as a fraction of the seed's: "
+    f"Adam {train_loss[ADAM] / train_loss[SEED_NET]:.2f}, "
+    f"bigger with SGD {train_loss[BIGGER] / train_loss[SEED_NET]:.2f}"
+)
 
 # %% tags=["remove-cell"]
-seed_score = diagnosis["LSTM(128), SGD 1e-3 (the seed)"]
 if not profile.smoke:  # needs real training: not in a smoke run
-    assert diagnosis["LSTM(128), Adam 3e-3"] > seed_score + 0.15, diagnosis
-    assert diagnosis[BIGGER] < diagnosis["LSTM(128), Adam 3e-3"]
+    # The optimiser: Adam takes the same network's training loss to under half of SGD's.
+    assert train_loss[ADAM] < 0.5 * train_loss[SEED_NET], train_loss
+    # The size: the bigger network with SGD is no further along than the seed's.
+    assert train_loss[BIGGER] > 0.9 * train_loss[SEED_NET], train_loss
+    # On validation Adam is ahead of both, beyond the noise against the bigger network.
+    assert adam_gap[SEED_NET][0] > 0 and adam_gap[BIGGER][0] > 2 * adam_gap[BIGGER][1], adam_gap
 
 # %% [markdown]
-# The optimiser, not the size, held the seed's network back: with Adam the same 128 units learn
-# in a few epochs what SGD at 0.001 does not approach, and the bigger network with SGD is no
-# faster. ("Bigger" also costs: every extra layer adds another pass along the 501 frames.)
+# The optimiser, not the size, held the seed's network back. The training loss, which is what
+# the optimiser lowers, says how fast each one learns: with Adam the same 128 units are at less
+# than half of SGD's loss after the same epochs, and the bigger network with SGD is no further
+# along than the seed's. ("Bigger" also costs: every extra layer adds another pass along the
+# 501 frames.) The validation accuracies point the same way, but one validation fold after a
+# few epochs is a noisy measure: how far Adam is ahead of the seed's network changes a lot with
+# the random start and from machine to machine, so the training loss carries the claim, and
+# the gaps above are printed with their standard errors.
 #
 # ## Networks that use the order
 #
@@ -508,16 +536,11 @@ print(
     f"{(baseline_predictions == y_test)[street_beach_test].mean():.3f}"
 )
 
-
-def paired_gap(a, b, on=slice(None)):
-    """Accuracy of predictions a minus b on the same recordings, and its standard error."""
-    paired = ((a == y_test).astype(float) - (b == y_test))[on]
-    return paired.mean(), paired.std(ddof=1) / np.sqrt(len(paired))
-
-
-gap, gap_se = paired_gap(gru_predictions, conv_predictions)
+gru_right, conv_right = gru_predictions == y_test, conv_predictions == y_test
+baseline_right = baseline_predictions == y_test
+gap, gap_se = paired_gap(gru_right, conv_right)
 print(f"GRU minus convnet: {gap:+.3f} (standard error {gap_se:.3f}, {len(y_test)} recordings)")
-order_gap, order_se = paired_gap(gru_predictions, baseline_predictions, street_beach_test)
+order_gap, order_se = paired_gap(gru_right[street_beach_test], baseline_right[street_beach_test])
 print(
     f"street and beach, GRU minus bag of frames: {order_gap:+.3f} (standard error {order_se:.3f})"
 )
@@ -730,10 +753,10 @@ seed_vs_ours = pd.DataFrame(
             "about 30 min (CPU), 11 s (K80, cuDNN)",
         ],
         f"ours ({profile.name} profile, synthetic scenes)": [
-            f"{diagnosis['LSTM(128), SGD 1e-3 (the seed)']:.2f} validation accuracy "
-            f"after {EPOCHS_SHORT} epochs",
-            f"Adam: {diagnosis['LSTM(128), Adam 3e-3']:.2f}; {BIG_LAYERS} x LSTM({BIG_UNITS}) "
-            f"with SGD: {diagnosis[BIGGER]:.2f}",
+            f"training loss {train_loss[SEED_NET]:.2f}, validation accuracy "
+            f"{diagnosis[SEED_NET]:.2f} after {EPOCHS_SHORT} epochs",
+            f"training loss with Adam: {train_loss[ADAM]:.2f}; {BIG_LAYERS} x "
+            f"LSTM({BIG_UNITS}) with SGD: {train_loss[BIGGER]:.2f}",
             f"{convnet_test:.2f} test accuracy with Adam 1e-3 (the seed: SGD 1e-3), 6 "
             "synthetic classes",
             f"{lstm_timer.steady_seconds:.1f} s for {len(y_train)} recordings (this CPU)",
