@@ -32,7 +32,8 @@ def _gru_params(n, u):
         "0.1 / 0.001 = 100. Momentum multiplies the learning rate by 1 / (1 - 0.9) = 10 on a "
         "steady slope. Then train it like the seed's network: `train(recurrent_classifier("
         "L.LSTM(128)), keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), EPOCHS_SHORT)` "
-        "and compare its validation accuracy with the diagnosis table's."
+        "and compare its training loss (how far it has got) and validation accuracy with the "
+        "diagnosis table's."
     ),
     answer=(100,),
     mistakes={
