@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -428,11 +428,12 @@ single_history = single.fit_one_cycle(
 single_correct = correct(single.model)
 rate_gap, rate_gap_se = paired_gap(single_correct, correct(learn.model))
 probe_gap, probe_gap_se = paired_gap(single_correct, probe_correct)
+probe_verdict = "beyond" if abs(probe_gap) > 2 * probe_gap_se else "within"
 print(
     f"one rate 1e-3 for every group: {single_correct.mean():.3f}; discriminative rates "
     f"(fine_tune): {history.history['val_accuracy'][-1]:.3f}; difference {rate_gap:+.3f} "
-    f"(standard error {rate_gap_se:.3f}); against the linear classifier {probe_gap:+.3f} "
-    f"(standard error {probe_gap_se:.3f})"
+    f"(standard error {rate_gap_se:.3f})\none rate against the linear classifier: "
+    f"{probe_gap:+.3f}, {probe_verdict} two standard errors ({probe_gap_se:.3f})"
 )
 
 # %% [markdown]
@@ -441,15 +442,18 @@ print(
 # errors. Discriminative rates assume that the early layers (edges, strokes) are already
 # right, and hold them almost still: the first group learns a hundred times more slowly than
 # the head. This body learnt them on clothes, so holding them still buys nothing for digits.
-# With one rate, fine-tuning and the linear classifier are within noise of each other.
-# Discriminative rates are a default to test on the validation set, not a law.
+# Against the linear classifier, one rate is close: its difference (the last line above) is
+# within two standard errors on some draws and just beyond them on others. The body is
+# pretrained on each machine, so the draw changes with the machine; read the verdict printed
+# for this page's run. Discriminative rates are a default to test on the validation set, not
+# a law.
 
 # %% tags=["remove-cell"]
 assert unfrozen_drop < 0.7 * frozen_drop, drops  # "falls much less"
 assert 0.3 < rate_unfrozen / 1e-3 < 3, rate_unfrozen  # "close to the 1e-3 fine_tune uses"
-if profile.quick:  # one rate "at least as well"; against the linear classifier, within noise
+if profile.quick:  # one rate "at least as well"; against the linear classifier, "close"
     assert rate_gap > -rate_gap_se, (rate_gap, rate_gap_se)
-    assert abs(probe_gap) < 2 * probe_gap_se, (probe_gap, probe_gap_se)
+    assert abs(probe_gap) < 3 * probe_gap_se, (probe_gap, probe_gap_se)
 
 # %% [markdown]
 # ### One-cycle training
