@@ -499,15 +499,17 @@ print(
     f"best epoch {int(curve.argmax()) + 1} of {len(curve)} ({curve.max():.3f}); within one "
     f"standard error ({noise:.3f}) of it from epoch {chosen}"
 )
-final, retrain_gap, retrain_gap_se = single, 0.0, 0.0  # still rising at the end: nothing to cut
+final = single  # still rising at the end: nothing to cut
 if chosen < len(curve):
     keras.utils.set_random_seed(0)
     final = make_learner()
     final.fine_tune(chosen, base_lr=2e-3, lr_mult=1, verbose=False)
     retrain_gap, retrain_gap_se = paired_gap(correct(final.model), single_correct)
+    retrain_verdict = "beyond" if abs(retrain_gap) > 2 * retrain_gap_se else "within"
     print(
-        f"retrained with {chosen} epochs: {correct(final.model).mean():.3f} (difference "
-        f"{retrain_gap:+.3f}, standard error {retrain_gap_se:.3f})"
+        f"retrained with {chosen} epochs: {correct(final.model).mean():.3f}; against the "
+        f"{len(curve)}-epoch run {retrain_gap:+.3f}, {retrain_verdict} two standard errors "
+        f"({retrain_gap_se:.3f})"
     )
 test_loss, test_accuracy = final.model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
@@ -515,15 +517,18 @@ print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")
 # %% [markdown]
 # The printed lines say what the rule finds on this run. When the accuracy is still rising at
 # the last epoch, the run was not too long and there is nothing to cut (more epochs may
-# help). When it levels off earlier, the model retrained from the start with that many epochs
-# scores within two standard errors of the longer run, for less training. The final model's
-# test accuracy is the lecture's last figure: the test set is looked at once, at the end.
+# help). When it levels off earlier, the model is retrained from the start with that many
+# epochs, and its difference from the longer run, on the same validation digits, says what the
+# shorter schedule cost. Read the verdict: on some of our runs it cost nothing beyond noise, on
+# others (a body pretrained on another machine) more than two standard errors. A shorter
+# one-cycle schedule is another schedule, not the longer one stopped early, so the saving in
+# training time is to be checked on validation, as here, not taken for granted. The final
+# model's test accuracy is the lecture's last figure: the test set is looked at once, at the
+# end.
 
 # %% tags=["remove-cell"]
-if not profile.smoke:  # needs real training: not in a smoke run
+if not profile.smoke:  # needs real training: not in a smoke run; the model kept tests well
     assert test_accuracy > (0.98 if all_digits else 0.93), test_accuracy
-if profile.quick:  # retrained with fewer epochs: no worse beyond noise
-    assert retrain_gap >= -2 * retrain_gap_se, (chosen, retrain_gap, retrain_gap_se)
 
 # %% [markdown]
 # ### Deeper architectures
@@ -673,7 +678,7 @@ pd.DataFrame(
 # - Discriminative rates assume the early layers are already right; when the new task differs
 #   from the pretraining one, try one rate for all groups too.
 # - One-cycle training warms up and anneals; choose the number of epochs from the validation
-#   curve and retrain with it.
+#   curve, retrain with it, and check on validation what the shorter schedule cost.
 # - Read the mistakes with `most_confused` and the top losses; try small models first; use
 #   mixed precision on a GPU.
 #
