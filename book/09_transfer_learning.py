@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -667,8 +667,10 @@ test_error = np.sqrt(0.9 * 0.1 / len(y_test))
 assert max(abs(np.diff(steps))) < 3 * test_error, test_accuracy
 assert abs(steps[2] - steps[0]) < 3 * test_error, test_accuracy
 assert np.abs(np.diff(ours_valid[:4])).max() < 2 * seed_error, ours_valid
-# A body that never saw the classes needs the fine-tuning, and ends behind the other, and scratch.
-assert half_final[1] - half_head[1] > 0.02, (half_head, half_final)
+# A body that never saw the classes needs the fine-tuning (real training: not in a smoke run),
+# and ends behind the other, and scratch.
+if not profile.smoke:
+    assert half_final[1] - half_head[1] > 0.02, (half_head, half_final)
 half_gap, half_se = paired_gap(right["fine-tuned"], right["half body"])
 assert half_gap > 2 * half_se, (half_gap, half_se)
 assert half_final[1] < scratch_test, (half_final, scratch_test)

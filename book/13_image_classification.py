@@ -449,8 +449,9 @@ print(
 # a law.
 
 # %% tags=["remove-cell"]
-assert unfrozen_drop < 0.7 * frozen_drop, drops  # "falls much less"
-assert 0.3 < rate_unfrozen / 1e-3 < 3, rate_unfrozen  # "close to the 1e-3 fine_tune uses"
+if not profile.smoke:  # the head must have learnt first: real training, not in a smoke run
+    assert unfrozen_drop < 0.7 * frozen_drop, drops  # "falls much less"
+    assert 0.3 < rate_unfrozen / 1e-3 < 3, rate_unfrozen  # "close to the 1e-3 fine_tune uses"
 if profile.quick:  # one rate "at least as well"; against the linear classifier, "close"
     assert rate_gap > -rate_gap_se, (rate_gap, rate_gap_se)
     assert abs(probe_gap) < 3 * probe_gap_se, (probe_gap, probe_gap_se)
