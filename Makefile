@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(notdir $(PYTHON))
 # Both cores: tests and notebooks (tests/test_notebooks.py, one kernel each) share them out.
-PYTEST_NB := -n 2 --dist load --durations=20
+PYTEST_NB := -n 2 --dist worksteal --durations=20
 COLAB_VENV := .venv-colab
 empty :=
 space := $(empty) $(empty)
