@@ -552,12 +552,12 @@ pd.Series(test_scores, name="test accuracy (new places)").round(3).to_frame()
 # On recordings from new places the GRU keeps its lead over the bag of frames, and the
 # street/beach line shows where it comes from: the GRU has learned which way the loud
 # passages run, which the baseline cannot see. The convnet, trained for fewer epochs because
-# each costs more, is not behind the baseline beyond the noise (its lead, printed with its
-# standard error, is smaller than the GRU's), and it is the less stable of the two networks:
-# its gap to the GRU on the same recordings changes a lot with the random draw and the
-# versions. In the runs we made (TensorFlow 2.21, Colab's 2.20, JAX)
-# it went from a tie, within two standard errors either way, to a lead of many standard
-# errors for the GRU; never a clear lead for the convnet.
+# each costs more, is not behind the baseline beyond the noise (the difference is printed with
+# its standard error), and it is the less stable of the two networks: its gap to the GRU on
+# the same recordings changes a lot with the random draw and the versions. In the runs we
+# made (TensorFlow 2.21, Colab's 2.20, JAX) it went from a tie, within two standard errors
+# either way, to a lead of many standard errors for the GRU; never a clear lead for the
+# convnet.
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # needs real training: not in a smoke run

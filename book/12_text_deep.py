@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -78,6 +78,7 @@ from sklearn.model_selection import train_test_split
 
 from helpers.datasets import load_text_competition, load_word_vectors
 from helpers.fetch import DataUnavailableError
+from helpers.interpret import verdict
 from helpers.layers import AdditiveAttention, MaskedGlobalMaxPooling1D
 from helpers.schedules import ParamScheduler, cyclic
 from helpers.training import SWA
@@ -708,8 +709,10 @@ gap_draws = [
 bn_gap_se = np.std(gap_draws)
 print(f"SWA, batch-norm statistics averaged:   {averaged_bn[VALID_F1]:.4f}")
 print(f"SWA, batch-norm statistics recomputed: {with_swa[VALID_F1]:.4f}")
-verdict = "within" if abs(gap) < 2 * bn_gap_se else "beyond"
-print(f"recomputed minus averaged: {gap:+.4f}, {verdict} two standard errors ({bn_gap_se:.4f})")
+print(
+    f"recomputed minus averaged: {gap:+.4f}, {verdict(gap, bn_gap_se)} two standard errors "
+    f"({bn_gap_se:.4f})"
+)
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # the text's reading: the shortcut is not ahead, and costs little

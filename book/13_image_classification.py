@@ -80,7 +80,7 @@ from sklearn.preprocessing import StandardScaler
 from helpers.backbones import Backbone, fashion_body, fashion_groups, load_backbone
 from helpers.datasets import load_mnist
 from helpers.devices import configure_acceleration
-from helpers.interpret import Interpretation, paired_gap
+from helpers.interpret import Interpretation, paired_gap, verdict
 from helpers.learner import Learner
 from helpers.plots import plot_learning_curves
 from helpers.training import cached_features, reestimate_batch_norm
@@ -428,12 +428,11 @@ single_history = single.fit_one_cycle(
 single_correct = correct(single.model)
 rate_gap, rate_gap_se = paired_gap(single_correct, correct(learn.model))
 probe_gap, probe_gap_se = paired_gap(single_correct, probe_correct)
-probe_verdict = "beyond" if abs(probe_gap) > 2 * probe_gap_se else "within"
 print(
     f"one rate 1e-3 for every group: {single_correct.mean():.3f}; discriminative rates "
     f"(fine_tune): {history.history['val_accuracy'][-1]:.3f}; difference {rate_gap:+.3f} "
     f"(standard error {rate_gap_se:.3f})\none rate against the linear classifier: "
-    f"{probe_gap:+.3f}, {probe_verdict} two standard errors ({probe_gap_se:.3f})"
+    f"{probe_gap:+.3f}, {verdict(probe_gap, probe_gap_se)} two standard errors ({probe_gap_se:.3f})"
 )
 
 # %% [markdown]
@@ -506,11 +505,10 @@ if chosen < len(curve):
     final = make_learner()
     final.fine_tune(chosen, base_lr=2e-3, lr_mult=1, verbose=False)
     retrain_gap, retrain_gap_se = paired_gap(correct(final.model), single_correct)
-    retrain_verdict = "beyond" if abs(retrain_gap) > 2 * retrain_gap_se else "within"
     print(
         f"retrained with {chosen} epochs: {correct(final.model).mean():.3f}; against the "
-        f"{len(curve)}-epoch run {retrain_gap:+.3f}, {retrain_verdict} two standard errors "
-        f"({retrain_gap_se:.3f})"
+        f"{len(curve)}-epoch run {retrain_gap:+.3f}, "
+        f"{verdict(retrain_gap, retrain_gap_se)} two standard errors ({retrain_gap_se:.3f})"
     )
 test_loss, test_accuracy = final.model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {test_accuracy:.4f} (error rate {1 - test_accuracy:.2%})")

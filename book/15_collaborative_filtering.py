@@ -70,6 +70,7 @@ from scipy.sparse.linalg import svds
 from sklearn.decomposition import PCA
 
 from helpers.datasets import load_movielens
+from helpers.interpret import verdict
 from helpers.learner import Learner
 from helpers.plots import plot_learning_curves
 
@@ -381,10 +382,9 @@ rng = np.random.default_rng(0)
 resampled = [rng.integers(0, len(svd_errors), len(svd_errors)) for _ in range(200)]
 gaps = [np.sqrt(learned_errors[r].mean()) - np.sqrt(svd_errors[r].mean()) for r in resampled]
 svd_gap, svd_gap_se = best - results[SVD_NAME], float(np.std(gaps))
-svd_verdict = "beyond" if abs(svd_gap) > 2 * svd_gap_se else "within"
 print(
-    f"learned model minus SVD, validation RMSE: {svd_gap:+.4f}, {svd_verdict} two standard "
-    f"errors ({svd_gap_se:.4f})"
+    f"learned model minus SVD, validation RMSE: {svd_gap:+.4f}, "
+    f"{verdict(svd_gap, svd_gap_se)} two standard errors ({svd_gap_se:.4f})"
 )
 results.sort_values().to_frame()
 

@@ -3,7 +3,8 @@ most correct and most uncertain predictions; and how far apart two classifiers a
 
 :class:`Interpretation` takes predicted probabilities and true labels (numpy arrays, from any
 model) and answers the questions of fastai's ``ClassificationInterpretation`` with
-scikit-learn and matplotlib. :func:`paired_gap` compares two classifiers on the same examples.
+scikit-learn and matplotlib. :func:`paired_gap` compares two classifiers on the same
+examples, and :func:`verdict` says whether a difference is beyond its noise.
 """
 
 from __future__ import annotations
@@ -77,6 +78,18 @@ def paired_gap(right_a, right_b) -> tuple[float, float]:
         )
     d = a - b
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def verdict(gap: float, se: float, k: float = 2.0) -> str:
+    """``"beyond"`` when ``gap`` is more than ``k`` standard errors ``se`` from zero, else
+    ``"within"``: the word a lecture prints after a difference, e.g. "beyond two standard errors".
+
+    Raises:
+        ValueError: ``se`` or ``k`` is negative or not a finite number.
+    """
+    if not (np.isfinite(se) and se >= 0 and np.isfinite(k) and k >= 0):
+        raise ValueError(f"se and k must be finite and not negative, got se={se} and k={k}")
+    return "beyond" if abs(gap) > k * se else "within"
 
 
 @dataclass

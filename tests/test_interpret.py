@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers.interpret import Interpretation, paired_gap
+from helpers.interpret import Interpretation, paired_gap, verdict
 
 matplotlib.use("Agg")
 
@@ -80,3 +80,14 @@ def test_paired_gap_is_the_mean_difference_and_its_standard_error():
 def test_paired_gap_needs_two_equal_vectors(a, b):
     with pytest.raises(ValueError, match="same length"):
         paired_gap(a, b)
+
+
+def test_verdict_says_whether_a_gap_is_beyond_k_standard_errors():
+    assert verdict(0.014, 0.0067) == "beyond"  # 2.1 SE
+    assert verdict(-0.014, 0.0067) == "beyond"  # either sign
+    assert verdict(0.013, 0.0067) == "within"  # 1.9 SE
+    assert verdict(0.014, 0.0067, k=3) == "within"
+    assert verdict(0.0, 0.0) == "within"  # no gap, no noise
+    for se, k in [(-0.01, 2), (float("nan"), 2), (0.01, -1)]:
+        with pytest.raises(ValueError, match="finite and not negative"):
+            verdict(0.1, se, k)
