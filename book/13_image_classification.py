@@ -414,12 +414,13 @@ print(
 )
 
 # %% [markdown]
-# After unfreezing the curve has no steep descent: the head has already learnt, and the loss
-# falls only a little before it rises. The steepest point means little on such a curve; the
-# course's advice is a rate well before the rise, and the minimum divided by ten is close to
-# the 1e-3 that `fine_tune` gives the head in its second stage. Now train everything for as
-# many epochs as `learn` did, with that one rate for every group instead of rates spread
-# a hundredfold, and compare on the same validation digits:
+# After unfreezing the loss falls clearly less than it did for the new head (the drops are
+# printed): the head has already learnt, so less is left to gain before the loss rises. The
+# steepest point means less on such a curve; the course's advice is a rate well before the
+# rise, and the minimum divided by ten is close to the 1e-3 that `fine_tune` gives the head in
+# its second stage. Now train everything for as many epochs as `learn` did, with that one rate
+# for every group instead of rates spread a hundredfold, and compare on the same validation
+# digits:
 
 # %%
 single_history = single.fit_one_cycle(
@@ -449,7 +450,9 @@ print(
 
 # %% tags=["remove-cell"]
 if not profile.smoke:  # the head must have learnt first: real training, not in a smoke run
-    assert unfrozen_drop < 0.7 * frozen_drop, drops  # "falls much less"
+    # "falls clearly less" (TensorFlow 0.57 of the first drop, JAX 0.74; without training the
+    # head first, 0.98)
+    assert unfrozen_drop < 0.85 * frozen_drop, drops
     assert 0.3 < rate_unfrozen / 1e-3 < 3, rate_unfrozen  # "close to the 1e-3 fine_tune uses"
 if profile.quick:  # one rate "at least as well"; against the linear classifier, "close"
     assert rate_gap > -rate_gap_se, (rate_gap, rate_gap_se)
