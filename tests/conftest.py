@@ -71,3 +71,21 @@ def small_disk(tmp_path) -> Iterator[Callable[[str], Path]]:
     yield mount
     for folder in mounted:
         subprocess.run(["umount", str(folder)], check=False)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Each executed notebook's slowest cells (tests/test_notebooks.py), longest run first:
+    where a lecture's time goes, and which cell stalled when one takes far longer than usual."""
+    reports = [
+        report
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call" and dict(report.user_properties).get("slowest_cells")
+    ]
+    if not reports:
+        return
+    terminalreporter.section("slowest cells of each notebook")
+    for report in sorted(reports, key=lambda r: -r.duration):
+        name = report.nodeid.rpartition("[")[2].rstrip("]")
+        cells = dict(report.user_properties)["slowest_cells"]
+        terminalreporter.write_line(f"{name}: {report.duration:.0f} s; {cells}")

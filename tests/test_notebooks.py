@@ -2,7 +2,8 @@
 
 Each notebook runs in a fresh kernel, in its own folder, with the build's cell timeout
 (``_config.yml``); a cell that fails, a hidden check among them, fails the test, and the
-message shows that cell and its traceback. ``pytest --durations=0`` shows how long each took.
+message shows that cell and its traceback. ``pytest --durations=0`` shows how long each took,
+and the summary at the end names each notebook's slowest cells (tests/conftest.py).
 
 The executed notebook then goes into the book build's execution cache
 (``_build/.jupyter_cache``), exactly as jupyter-book's own execution would put it there, so
@@ -22,6 +23,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -101,14 +103,36 @@ def _cache(path: Path, executed: nbformat.NotebookNode, seconds: float) -> None:
         )
 
 
+def _slowest_cells(notebook: nbformat.NotebookNode, n: int = 3) -> str:
+    """The ``n`` slowest cells as "cell 37 (590 s)", from nbclient's timing records, which
+    are then removed (jupyter-cache hashes cell metadata: the cached notebook must match the
+    file)."""
+    times = []
+    for number, cell in enumerate(notebook.cells):
+        timing = cell.get("metadata", {}).pop("execution", None)
+        if timing and {"iopub.execute_input", "shell.execute_reply"} <= timing.keys():
+            start, end = (
+                datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                for key in ("iopub.execute_input", "shell.execute_reply")
+            )
+            times.append(((end - start).total_seconds(), number))
+    return ", ".join(f"cell {i} ({s:.0f} s)" for s, i in sorted(times, reverse=True)[:n])
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path: Path):
+def test_notebook_runs(path: Path, record_property):
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
     result = single_nb_execution(
-        notebook, cwd=str(path.parent), timeout=TIMEOUT, allow_errors=False, meta_override=True
+        notebook,
+        cwd=str(path.parent),
+        timeout=TIMEOUT,
+        allow_errors=False,
+        meta_override=True,
+        record_timing=True,
     )
+    record_property("slowest_cells", _slowest_cells(notebook))
     if result.err is not None:
         pytest.fail(f"{path.name} failed:\n{result.exc_string}", pytrace=False)
     if _caching():
