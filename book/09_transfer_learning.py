@@ -219,7 +219,7 @@ new_half = transfer_task((x_new, y_new, x_new_test, y_new_test), frozen, scratch
 
 # %%
 label_counts = profile.pick(quick=(20, 500), full=(20, 50, 100, 200, 500, 1000), smoke=(20, 50))
-seeds = profile.pick(quick=(0,), full=(0, 1, 2), smoke=(0, 1))
+seeds = profile.pick(quick=(0,), full=(0, 1, 2), smoke=(0,))
 start = time.perf_counter()
 curve = pd.DataFrame([frozen_vs_scratch(new_half, n, s) for n in label_counts for s in seeds])
 print(f"{len(curve)} x 4 models in {time.perf_counter() - start:.0f} s")
