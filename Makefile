@@ -12,7 +12,7 @@ empty :=
 space := $(empty) $(empty)
 COLAB_STAMP := $(COLAB_VENV)/.installed
 
-.PHONY: help install data book book-clean book-ci check-site lint test test-fast test-colab test-jax test-smoke sync bench bench-data bench-convnet clean
+.PHONY: help install data book book-clean book-ci check-site browser colab-env lint test test-fast test-colab test-jax test-smoke sync bench bench-data bench-convnet clean
 
 help:
 	@echo "make book   build the site into _build/html (executes notebooks, cached)"
@@ -90,7 +90,10 @@ book-ci: $(STAMP)
 # The built site in a real browser (tools/check_site.py): console errors, images, links, launch
 # and download links, search, figures, output lines. Debian's chromium is installed where apt is
 # usable; without a browser the check says so and is skipped.
-check-site: $(STAMP)
+check-site: $(STAMP) browser
+	$(BIN)/python tools/check_site.py _build/html
+
+browser:
 	@if ! command -v chromium >/dev/null && [ -z "$$CHROMIUM" ] && command -v apt-get >/dev/null; then \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo -n"; \
 	  echo "installing Debian package chromium (headless browser for the site check)"; \
@@ -98,7 +101,6 @@ check-site: $(STAMP)
 	  || { $$sudo apt-get update -q >/dev/null 2>&1 && $$sudo apt-get install -y -q chromium >/dev/null 2>&1; } \
 	  || echo "could not install chromium"; \
 	fi
-	$(BIN)/python tools/check_site.py _build/html
 
 test: $(STAMP) data
 	$(BIN)/python -m pytest tests $(PYTEST_NB)
@@ -109,6 +111,8 @@ test: $(STAMP) data
 $(COLAB_STAMP): pyproject.toml tests/colab_packages.txt tools/colab_env.sh
 	bash tools/colab_env.sh $(COLAB_VENV)
 	touch $@
+
+colab-env: $(COLAB_STAMP)
 
 test-colab: $(COLAB_STAMP) data
 	BOOK_CACHE=0 $(COLAB_VENV)/bin/python -m pytest tests/test_notebooks.py $(PYTEST_NB)

@@ -353,7 +353,7 @@ assert X_seq.shape[1:] == (501, 40) and wrong_way == 4 * 128 * (501 + 128 + 1) =
 
 # %%
 EPOCHS_SHORT = profile.pick(quick=3, full=10, smoke=1)
-BIG_UNITS, BIG_LAYERS = profile.pick(quick=(128, 2), full=(512, 3))
+BIG_UNITS, BIG_LAYERS = profile.pick(quick=(128, 2), full=(512, 3), smoke=(128, 3))
 SEED_NET, ADAM = "LSTM(128), SGD 1e-3 (the seed)", "LSTM(128), Adam 3e-3"
 BIGGER = f"{BIG_LAYERS} x LSTM({BIG_UNITS}), SGD 1e-3 (bigger)"
 

@@ -352,18 +352,31 @@ class SWA(keras.callbacks.Callback):
         start_epoch: the first epoch (1-based) whose weights are averaged.
         x: training inputs for the batch-norm pass (None: the model has no batch norm).
         keep_snapshots: keep each averaged snapshot in ``self.snapshots`` (for checking).
+        batch_size: the batch-norm pass's batch size. The pass runs the model eagerly, one call
+            a batch, and each call costs a fixed overhead on top of its arithmetic (on JAX, 10,240
+            texts through two LSTM layers took 38 s in batches of 256 and 8 s in batches of
+            2,048, on 2 CPU cores), so larger batches are faster where memory allows; they also
+            estimate the variance a little better.
 
     Raises:
         ValueError: ``start_epoch`` is below 1 or ``x`` is empty.
     """
 
-    def __init__(self, start_epoch: int, x: np.ndarray | None = None, *, keep_snapshots=False):
+    def __init__(
+        self,
+        start_epoch: int,
+        x: np.ndarray | None = None,
+        *,
+        keep_snapshots: bool = False,
+        batch_size: int = 256,
+    ):
         super().__init__()
         if start_epoch < 1:
             raise ValueError(f"start_epoch counts from 1, got {start_epoch}")
         if x is not None:
             _check_not_empty("x", x)
         self.start_epoch, self.x, self.keep_snapshots = start_epoch, x, keep_snapshots
+        self.batch_size = batch_size
         self.mean: list[np.ndarray] | None = None
         self.count = 0
         self.snapshots: list[list[np.ndarray]] = []
@@ -389,7 +402,11 @@ class SWA(keras.callbacks.Callback):
             return
         dtypes = [w.dtype for w in self.model.get_weights()]
         self.model.set_weights([m.astype(d) for m, d in zip(self.mean, dtypes)])
-        layers = 0 if self.x is None else reestimate_batch_norm(self.model, self.x)
+        layers = (
+            0
+            if self.x is None
+            else reestimate_batch_norm(self.model, self.x, batch_size=self.batch_size)
+        )
         print(
             f"SWA: averaged {self.count} epochs' weights; {layers} batch-norm layers re-estimated"
         )

@@ -218,7 +218,7 @@ def test_swa_weights_are_the_mean_of_the_snapshots(capsys):
     x, y = blobs()
     model = _batch_norm_net()
     model.compile(keras.optimizers.SGD(0.1), LOSS)
-    swa = training.SWA(start_epoch=3, x=x, keep_snapshots=True)
+    swa = training.SWA(start_epoch=3, x=x, keep_snapshots=True, batch_size=64)
     model.fit(x, y, epochs=5, batch_size=32, verbose=0, callbacks=[swa])
     assert swa.count == 3 and len(swa.snapshots) == 3  # epochs 3, 4 and 5
     bn = model.layers[1]
@@ -229,6 +229,9 @@ def test_swa_weights_are_the_mean_of_the_snapshots(capsys):
     # The moving statistics are those of the averaged weights on x, not an average.
     h = keras.ops.convert_to_numpy(model.layers[0](x))
     np.testing.assert_allclose(bn.moving_mean.numpy(), h.mean(axis=0), rtol=1e-4, atol=1e-5)
+    # In the pass's batches of 64: the variance is the mean of the four batches' variances.
+    by_batch = h.reshape(4, 64, -1).var(axis=1).mean(axis=0)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), by_batch, rtol=1e-4, atol=1e-5)
     assert "averaged 3 epochs' weights; 1 batch-norm layers re-estimated" in capsys.readouterr().out
 
 
