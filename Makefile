@@ -21,6 +21,8 @@ help:
 	@echo "make test-jax  every notebook with KERAS_BACKEND=jax"
 	@echo "make test-smoke  every notebook's full-profile code, training cut (HELPERS_SMOKE=1)"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
+	@echo "make browser  install Debian's chromium for check-site, where apt is usable"
+	@echo "make colab-env  build .venv-colab with Colab's versions (what test-colab runs in)"
 	@echo "make lint   ruff check and ruff format --check (lectures, helpers, tests, tools)"
 	@echo "make test-fast  lint and the helpers tests, no notebooks (for editing helpers)"
 	@echo "make book-clean  build the site from scratch (every notebook executed again)"
@@ -118,7 +120,8 @@ test-colab: $(COLAB_STAMP) data
 	BOOK_CACHE=0 $(COLAB_VENV)/bin/python -m pytest tests/test_notebooks.py $(PYTEST_NB)
 
 # The JAX backend, what the GPU machine has (JAX is in the book's environment).
-# JAX_NOTEBOOKS="05 06" runs only those lectures (CI runs the ones that fit its budget).
+# JAX_NOTEBOOKS="05 06" runs only those lectures. CI runs the full profile's smoke run under
+# JAX instead (.ci/run), which fits its budget.
 JAX_NOTEBOOKS ?=
 test-jax: $(STAMP) data
 	KERAS_BACKEND=jax BOOK_CACHE=0 $(BIN)/python -m pytest tests/test_notebooks.py $(PYTEST_NB) $(call select,$(JAX_NOTEBOOKS))

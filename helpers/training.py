@@ -208,6 +208,12 @@ def _check_not_empty(name: str, x: Any) -> None:
         raise ValueError(f"{name} is empty (shape {np.shape(x)}): pass at least one sample")
 
 
+def _check_batch_size(batch_size: int) -> None:
+    whole = isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool)
+    if not whole or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of at least 1, got {batch_size!r}")
+
+
 def leaf_layers(model: Any) -> list[Any]:
     """The layers of ``model``, with nested models replaced by their own layers."""
     out = []
@@ -226,9 +232,10 @@ def reestimate_batch_norm(model: Any, x: np.ndarray, *, batch_size: int = 256) -
     layers were updated.
 
     Raises:
-        ValueError: ``x`` is empty.
+        ValueError: ``x`` is empty, or ``batch_size`` is below 1.
     """
     _check_not_empty("x", x)
+    _check_batch_size(batch_size)
     layers = [
         layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)
     ]
@@ -359,7 +366,7 @@ class SWA(keras.callbacks.Callback):
             estimate the variance a little better.
 
     Raises:
-        ValueError: ``start_epoch`` is below 1 or ``x`` is empty.
+        ValueError: ``start_epoch`` or ``batch_size`` is below 1, or ``x`` is empty.
     """
 
     def __init__(
@@ -375,6 +382,7 @@ class SWA(keras.callbacks.Callback):
             raise ValueError(f"start_epoch counts from 1, got {start_epoch}")
         if x is not None:
             _check_not_empty("x", x)
+        _check_batch_size(batch_size)
         self.start_epoch, self.x, self.keep_snapshots = start_epoch, x, keep_snapshots
         self.batch_size = batch_size
         self.mean: list[np.ndarray] | None = None

@@ -73,31 +73,6 @@ def small_disk(tmp_path) -> Iterator[Callable[[str], Path]]:
         subprocess.run(["umount", str(folder)], check=False)
 
 
-@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
-def pytest_collection_modifyitems(items) -> None:
-    """Deal the notebooks, longest first, to the pytest-xdist workers in turn.
-
-    ``--dist worksteal`` gives each worker a contiguous share of the list, and a worker keeps
-    the test after the one it is running, so two long notebooks next to each other run one
-    after the other on one worker while the other idles: in a CI run, lectures 10 and 11 did
-    (146 s where 101 s would do). Dealt in turn, the longest ones start on different workers.
-    The notebooks arrive longest first (tests/test_notebooks.py) and keep their place among
-    the other tests.
-    """
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    places = [
-        k
-        for k, item in enumerate(items)
-        if item.nodeid.split("[")[0].endswith("::test_notebook_runs")
-    ]
-    if workers < 2 or len(places) < 3:
-        return
-    notebooks = [items[k] for k in places]
-    dealt = [item for worker in range(workers) for item in notebooks[worker::workers]]
-    for k, item in zip(places, dealt):
-        items[k] = item
-
-
 def pytest_terminal_summary(terminalreporter) -> None:
     """Each executed notebook's slowest cells (tests/test_notebooks.py), longest run first:
     where a lecture's time goes, and which cell stalled when one takes far longer than usual."""

@@ -23,7 +23,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -33,9 +33,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 TIMEOUT = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
-# Longest first (default path, CI run of 2026-12-06), so that two workers finish together;
-# tests/conftest.py deals them out to the workers in turn.
-LONGEST_FIRST = ["12", "10", "09", "13", "08", "15", "11", "03", "07", "14", "06", "04", "05", "02"]
+# Longest first (benchmarks/notebooks_quick.md), so that two workers finish together.
+LONGEST_FIRST = ["12", "10", "09", "08", "07", "11", "13", "15", "14", "03", "06", "04", "02"]
 
 
 def _order(path: Path) -> tuple[int, str]:
@@ -104,20 +103,35 @@ def _cache(path: Path, executed: nbformat.NotebookNode, seconds: float) -> None:
         )
 
 
-def _slowest_cells(notebook: nbformat.NotebookNode, n: int = 3) -> str:
-    """The ``n`` slowest cells as "cell 37 (590 s)", from nbclient's timing records, which
-    are then removed (jupyter-cache hashes cell metadata: the cached notebook must match the
-    file)."""
-    times = []
+def _slowest_cells(
+    notebook: nbformat.NotebookNode, started: datetime, ended: datetime, n: int = 3
+) -> str:
+    """The ``n`` slowest cells as "cell 37 (590 s)", from nbclient's timing records (which are
+    then removed: jupyter-cache hashes cell metadata, and the cached notebook must match the
+    file); and, where the notebook took more than half a minute longer than its cells, how
+    much and where most of it went: before the first cell (the kernel's start), between two
+    cells, or after the last (its stop). Lecture 03 once took 620 s and once 659 s in CI
+    runs, with no cell over 41 s."""
+    cells, gaps, previous_end = [], [], started
     for number, cell in enumerate(notebook.cells):
-        timing = cell.get("metadata", {}).pop("execution", None)
-        if timing and {"iopub.execute_input", "shell.execute_reply"} <= timing.keys():
-            start, end = (
-                datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
-                for key in ("iopub.execute_input", "shell.execute_reply")
-            )
-            times.append(((end - start).total_seconds(), number))
-    return ", ".join(f"cell {i} ({s:.0f} s)" for s, i in sorted(times, reverse=True)[:n])
+        timing = cell.get("metadata", {}).pop("execution", None) or {}
+        stamps = {
+            key: datetime.fromisoformat(at.replace("Z", "+00:00")) for key, at in timing.items()
+        }
+        start = stamps.get("iopub.status.busy", stamps.get("iopub.execute_input"))
+        end = stamps.get("iopub.status.idle", stamps.get("shell.execute_reply"))
+        if start is None or end is None:
+            continue
+        cells.append(((end - start).total_seconds(), number))
+        gaps.append(((start - previous_end).total_seconds(), f"before cell {number}"))
+        previous_end = end
+    gaps.append(((ended - previous_end).total_seconds(), "after the last cell"))
+    text = ", ".join(f"cell {i} ({s:.0f} s)" for s, i in sorted(cells, reverse=True)[:n])
+    outside = (ended - started).total_seconds() - sum(s for s, _ in cells)
+    if outside > 30:
+        gap, where = max(gaps)
+        text += f"; {outside:.0f} s outside cells (most: {gap:.0f} s {where})"
+    return text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -125,6 +139,7 @@ def test_notebook_runs(path: Path, record_property):
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
+    started = datetime.now(UTC)
     result = single_nb_execution(
         notebook,
         cwd=str(path.parent),
@@ -133,7 +148,8 @@ def test_notebook_runs(path: Path, record_property):
         meta_override=True,
         record_timing=True,
     )
-    record_property("slowest_cells", _slowest_cells(notebook))
+    ended = datetime.now(UTC)
+    record_property("slowest_cells", _slowest_cells(notebook, started, ended))
     if result.err is not None:
         pytest.fail(f"{path.name} failed:\n{result.exc_string}", pytrace=False)
     if _caching():

@@ -248,6 +248,17 @@ def test_swa_before_its_start_changes_nothing(capsys):
         training.SWA(start_epoch=0)
 
 
+def test_a_batch_size_below_one_is_refused_before_training():
+    """Zero failed in range() after all the training; a negative size re-estimated nothing
+    and said it had."""
+    x = np.zeros((4, 6), "float32")
+    for bad in (0, -256, 2.5):
+        with pytest.raises(ValueError, match="batch_size must be a whole number of at least 1"):
+            training.SWA(start_epoch=1, x=x, batch_size=bad)
+        with pytest.raises(ValueError, match="batch_size must be a whole number of at least 1"):
+            training.reestimate_batch_norm(_batch_norm_net(), x, batch_size=bad)
+
+
 def test_empty_input_is_one_clear_line():
     """Without a sample, batch-norm re-estimation changed nothing but reported success, and
     Keras' predict failed with an UnboundLocalError."""
