@@ -493,7 +493,7 @@ assert width == 320  # 4 pooled vectors of 2 x 40
 EPOCHS = profile.pick(quick=7, full=10, smoke=2)
 SWA_START = profile.pick(quick=4, full=4, smoke=1)
 model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
-# The batch-norm pass only reads, so it takes big batches (faster: see SWA's docstring).
+# The batch-norm pass computes no gradients: big batches fit, and run faster (SWA's docstring).
 swa = SWA(start_epoch=SWA_START, x=x_train, keep_snapshots=True, batch_size=2048)
 rate = ParamScheduler(learning_rate=cyclic(3e-4, 3e-3, cycles=EPOCHS))
 model.fit(
