@@ -1,4 +1,4 @@
-"""The notebook tests' kernel client reads the kernel's channels in slices (test_notebooks.py).
+"""The notebook tests' client reads the kernel's channels in slices (tools/notebook_client.py).
 
 A deaf channel stands in for nbclient's missed wake-up (jupyter/nbclient#312): its read
 returns a message only when the read's own timer runs out, never when the message arrives.
@@ -7,12 +7,13 @@ returns a message only when the read's own timer runs out, never when the messag
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from queue import Empty
 from time import monotonic
 
 import nbformat
+import notebook_client
 import pytest
-import test_notebooks
 
 
 class DeafChannel:
@@ -28,13 +29,13 @@ class DeafChannel:
 
 @pytest.fixture
 def client(monkeypatch):
-    monkeypatch.setattr(test_notebooks, "SLICE", 0.05)
-    return test_notebooks._Client(nbformat.v4.new_notebook())
+    monkeypatch.setattr(notebook_client, "SLICE", 0.05)
+    return notebook_client.SlicedClient(nbformat.v4.new_notebook())
 
 
 def read(client, channel: DeafChannel, timeout: float | None) -> tuple[dict, float]:
     started = monotonic()
-    message = asyncio.run(client._in_slices(channel.get_msg)(timeout=timeout))
+    message = asyncio.run(client.in_slices(channel.get_msg, "shell")(timeout=timeout))
     return message, monotonic() - started
 
 
@@ -43,10 +44,38 @@ def test_a_missed_wake_up_costs_one_slice(client, timeout):
     message, seconds = read(client, DeafChannel(arrives_after=0.2), timeout)
     assert message["msg_type"] == "execute_reply"
     assert seconds < 1.0, seconds  # not the 600 s (or forever) of one long read
-    assert client.late == 1
+    assert client.late == [("shell", 0)]
+    assert client.late_summary() == "; seen only when a 0.05-s read ran out: shell in code cell 0"
 
 
 def test_no_message_is_still_a_timeout(client):
     with pytest.raises(Empty):
         read(client, DeafChannel(arrives_after=None), timeout=0.3)
-    assert client.late == 0
+    assert client.late == []
+
+
+def test_the_book_build_executes_with_the_sliced_client(monkeypatch, tmp_path):
+    """_ext/sliced_reads.py puts the client where jupyter-book's execution (jupyter-cache's
+    ``single_nb_execution``, as myst-nb calls it) finds it."""
+    import nbclient.client
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    monkeypatch.setattr(nbclient.client, "NotebookClient", nbclient.client.NotebookClient)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "_ext"))
+    import sliced_reads
+
+    sliced_reads.setup(app=None)
+    channels = []
+    in_slices = notebook_client.SlicedClient.in_slices
+
+    def spy(self, get_msg, name):
+        channels.append(name)
+        return in_slices(self, get_msg, name)
+
+    monkeypatch.setattr(notebook_client.SlicedClient, "in_slices", spy)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    result = single_nb_execution(notebook, cwd=str(tmp_path), timeout=60, allow_errors=False)
+    assert result.err is None, result.exc_string
+    assert notebook.cells[0].outputs[0]["text"] == "42\n"
+    assert channels == ["shell", "iopub"]

@@ -26,19 +26,16 @@ import os
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import Empty
-from time import monotonic
 
 import nbformat
 import pytest
 import yaml
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from notebook_client import SlicedClient  # tools/, on pytest's pythonpath
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 TIMEOUT = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
-SLICE = 2  # seconds that one read of a kernel channel waits (_Client)
 # Longest first (benchmarks/notebooks_quick.md), so that two workers finish together.
 LONGEST_FIRST = ["12", "10", "09", "08", "07", "11", "13", "15", "14", "03", "06", "04", "02"]
 
@@ -140,50 +137,12 @@ def _slowest_cells(
     return text
 
 
-class _Client(NotebookClient):
-    """nbclient's client, with every read of the kernel's channels waiting in slices.
-
-    nbclient waits for a cell's reply with one read of the shell channel as long as the cell
-    timeout, and for its output with an unbounded read of the IOPub channel. Now and then such
-    a read is not woken when its message arrives (jupyter/nbclient#312, after cells that display
-    an ipywidget): lecture 03 then sat idle for 598 s after its widget cell, until the read's
-    timer fired and found the reply that had been there all along. Every read looks at the
-    socket before it waits, so reads of ``SLICE`` seconds turn a missed wake-up into a delay of
-    at most ``SLICE``. ``late`` counts the messages that a read found only when its timer fired.
-    """
-
-    late = 0
-
-    async def async_start_new_kernel_client(self):
-        client = await super().async_start_new_kernel_client()
-        for channel in (client.shell_channel, client.iopub_channel):
-            channel.get_msg = self._in_slices(channel.get_msg)
-        return client
-
-    def _in_slices(self, get_msg):
-        async def get_msg_in_slices(timeout: float | None = None):
-            deadline = None if timeout is None else monotonic() + timeout
-            while True:
-                wait = SLICE if deadline is None else max(0.0, min(SLICE, deadline - monotonic()))
-                started = monotonic()
-                try:
-                    message = await get_msg(timeout=wait)
-                except Empty:
-                    if deadline is not None and monotonic() >= deadline:
-                        raise
-                    continue
-                if wait > 0 and monotonic() - started >= wait - 0.005:
-                    self.late += 1
-                return message
-
-        return get_msg_in_slices
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path: Path, record_property):
     notebook = nbformat.read(path, as_version=4)
-    # As jupyter-cache's ``single_nb_execution`` runs it for the book build, with _Client.
-    client = _Client(
+    # As jupyter-cache's ``single_nb_execution`` runs it for the book build, but with every read
+    # of the kernel's channels in short slices (tools/notebook_client.py: nbclient#312).
+    client = SlicedClient(
         notebook,
         timeout=TIMEOUT,
         allow_errors=False,
@@ -198,9 +157,7 @@ def test_notebook_runs(path: Path, record_property):
     else:
         error = None
     ended = datetime.now(UTC)
-    summary = _slowest_cells(notebook, started, ended)
-    if client.late:
-        summary += f"; {client.late} message(s) seen only when a {SLICE}-s read ran out"
+    summary = _slowest_cells(notebook, started, ended) + client.late_summary()
     record_property("slowest_cells", summary)
     if error is not None:
         pytest.fail(f"{path.name} failed:\n{error}", pytrace=False)

@@ -25,8 +25,8 @@ from datetime import date
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from notebook_client import SlicedClient
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 120
@@ -59,7 +59,7 @@ def run_notebook(path: Path, limit: float) -> tuple[float | str | None, nbformat
     """Execute a notebook; its seconds (None: stopped at `limit`; the error's name: a cell
     failed) and the executed notebook."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+    client = SlicedClient(  # nbclient's client, safe from nbclient#312's missed replies
         nb,
         timeout=int(limit),
         kernel_name="python3",
