@@ -140,12 +140,13 @@ def _slowest_cells(
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path: Path, record_property):
     notebook = nbformat.read(path, as_version=4)
-    # As jupyter-cache's ``single_nb_execution`` runs it for the book build, but with every read
-    # of the kernel's channels in short slices (tools/notebook_client.py: nbclient#312).
+    # As the book build runs it (jupyter-cache's ``single_nb_execution``, with _ext/sliced_reads.py
+    # in place): the client reads the kernel's channels in short slices (nbclient#312).
+    overrides = notebook.metadata.get("execution", {})
     client = SlicedClient(
         notebook,
-        timeout=TIMEOUT,
-        allow_errors=False,
+        timeout=overrides.get("timeout", TIMEOUT),
+        allow_errors=overrides.get("allow_errors", False),
         record_timing=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
