@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -546,8 +546,13 @@ def scaled_lr():
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 
 
+# n_jobs=0: OpenMP's number of threads (every core, or $OMP_NUM_THREADS where a shared machine
+# sets it), where LightGBM's default takes every physical core whatever else runs there.
 boost = lightgbm.LGBMClassifier(
-    n_estimators=profile.pick(quick=200, full=800, smoke=50), learning_rate=0.05, verbose=-1
+    n_estimators=profile.pick(quick=200, full=800, smoke=50),
+    learning_rate=0.05,
+    n_jobs=0,
+    verbose=-1,
 )
 models = {  # name: (model, training features, test features)
     "meta features + LR": (scaled_lr(), meta_train.to_numpy(float), meta_test.to_numpy(float)),
